@@ -1,0 +1,30 @@
+import { stringify } from 'yaml';
+
+/** A Kubernetes object as synthesized. */
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly [key: string]: unknown;
+}
+
+/** Relative file path → file content. */
+export type ManifestFiles = ReadonlyMap<string, string>;
+
+/**
+ * Renders objects to one YAML file per object, named `<kind>-<name>.yaml` (lower case) inside
+ * `folder`. Names are stable and carry no hash, so a diff in a pull request shows exactly which
+ * object changed.
+ * @throws if two objects would land in the same file
+ */
+export function toManifestFiles(folder: string, objects: readonly KubeObject[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const obj of objects) {
+    const name = obj.metadata?.name;
+    if (!name) throw new Error(`every object needs metadata.name, but a ${obj.kind} in ${folder} has none`);
+    const path = `${folder}/${obj.kind.toLowerCase()}-${name}.yaml`;
+    if (files.has(path)) throw new Error(`two objects render to ${path}: kind and name must be unique per folder`);
+    files.set(path, stringify(obj, { lineWidth: 0, sortMapEntries: false }));
+  }
+  return files;
+}

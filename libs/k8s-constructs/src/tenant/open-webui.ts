@@ -1,0 +1,250 @@
+import {
+  MIGRATION_JOB_SIZE,
+  OPEN_WEBUI_SIZE,
+  TENANT_KEY_VAULT_SECRETS,
+  tenantUploadsContainerName,
+  type Environment,
+  type Tenant,
+  type TenantSecret,
+} from '@panal/tenant-config';
+import { k8s } from 'cdk8s-plus-34';
+import { Construct } from 'constructs';
+import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/hardening';
+import { appLabels } from '../common/labels';
+import { AKS_AGENTPOOL_LABEL, HOSTNAME_LABEL, NodePool, ZONE_LABEL } from '../common/node-pools';
+import { syncWave, SyncWave } from '../common/sync-waves';
+import { TenantWorkloads } from './tenant-workloads';
+
+/** Props of {@link OpenWebUI}. */
+export interface OpenWebUIProps {
+  /** The tenant served (replica bounds, hostnames, SSO). */
+  readonly tenant: Tenant;
+  /** Image, inference gateway, collector and Azure endpoints. */
+  readonly environment: Environment;
+  /** In-namespace Redis URL for websockets and app state. */
+  readonly redisUrl: string;
+  /**
+   * Average CPU utilisation (of requests) the autoscaler keeps.
+   * @default 70
+   */
+  readonly targetCpuUtilizationPercent?: number;
+  /**
+   * Threads of the FastAPI worker pool; OpenWebUI runs one uvicorn worker per pod, so this is its concurrency.
+   * @default 40
+   * @see https://docs.openwebui.com/getting-started/env-configuration
+   */
+  readonly threadPoolSize?: number;
+}
+
+/** Keys of the synced Secret, one per Key Vault secret. */
+const secretKey = (s: TenantSecret) => TENANT_KEY_VAULT_SECRETS[s];
+
+/**
+ * OpenWebUI for one tenant, production HA: at least two replicas spread across zones, a PDB, an
+ * HPA, probes, hardened pods, and the settings multi-replica OpenWebUI needs (shared secret key,
+ * PostgreSQL with pgvector, Redis websockets, non-persistent config). It talks to models only
+ * through the inference gateway (`ENABLE_OLLAMA_API=false`) with the tenant's own key.
+ *
+ * Database migrations run once per sync in a Job (single writer); server replicas start with
+ * `ENABLE_DB_MIGRATIONS=false` so they never race on the schema.
+ * @see https://docs.openwebui.com/troubleshooting/multi-replica
+ */
+export class OpenWebUI extends Construct {
+  constructor(scope: Construct, id: string, props: OpenWebUIProps) {
+    super(scope, id);
+    const { tenant, environment: env } = props;
+    const min = tenant.openWebUIReplicas.min;
+    const max = tenant.openWebUIReplicas.max;
+    if (min < 2) throw new Error(`openWebUI replicas.min must be at least 2 so a zone loss keeps the tenant up, but ${min} was provided`);
+    if (max < min) throw new Error(`openWebUI replicas.max must be at least replicas.min (${min}), but ${max} was provided`);
+    const cpuTarget = props.targetCpuUtilizationPercent ?? 70;
+    if (cpuTarget < 10 || cpuTarget > 95) throw new Error(`targetCpuUtilizationPercent must be between 10 and 95, but ${cpuTarget} was provided`);
+
+    const w = TenantWorkloads.openWebUI;
+    const ns = tenant.namespace;
+    const primaryHost = tenant.hostnames[0];
+    const serverLabels = { ...appLabels(w.name, 'server'), ...w.serverLabels, 'azure.workload.identity/use': 'true' };
+    const fromSecret = (name: string, key: TenantSecret): k8s.EnvVar => ({
+      name,
+      valueFrom: { secretKeyRef: { name: TenantWorkloads.syncedSecretName, key: secretKey(key) } },
+    });
+    const gw = env.inferenceGateway;
+    const collector = env.otelCollector;
+
+    const commonEnv: k8s.EnvVar[] = [
+      fromSecret('DATABASE_URL', 'databaseUrl'),
+      fromSecret('WEBUI_SECRET_KEY', 'webuiSecretKey'),
+      { name: 'VECTOR_DB', value: 'pgvector' },
+      { name: 'DATA_DIR', value: '/app/backend/data' },
+      { name: 'STATIC_DIR', value: '/app/backend/data/static' },
+      { name: 'HOME', value: '/tmp' },
+    ];
+    const serverEnv: k8s.EnvVar[] = [
+      ...commonEnv,
+      { name: 'ENABLE_DB_MIGRATIONS', value: 'false' },
+      { name: 'ENABLE_PERSISTENT_CONFIG', value: 'false' },
+      { name: 'UVICORN_WORKERS', value: '1' },
+      { name: 'THREAD_POOL_SIZE', value: String(props.threadPoolSize ?? 40) },
+      { name: 'WEBUI_URL', value: `https://${primaryHost}` },
+      { name: 'WEBUI_NAME', value: tenant.displayName },
+      // Websockets and shared state across replicas.
+      { name: 'ENABLE_WEBSOCKET_SUPPORT', value: 'true' },
+      { name: 'WEBSOCKET_MANAGER', value: 'redis' },
+      { name: 'WEBSOCKET_REDIS_URL', value: props.redisUrl },
+      { name: 'REDIS_URL', value: props.redisUrl },
+      // Models only through the inference gateway: no Ollama management API for tenant admins.
+      { name: 'ENABLE_OLLAMA_API', value: 'false' },
+      { name: 'ENABLE_OPENAI_API', value: 'true' },
+      { name: 'OPENAI_API_BASE_URL', value: `http://${gw.service}.${gw.namespace}.svc.cluster.local:${gw.port}/v1` },
+      fromSecret('OPENAI_API_KEY', 'inferenceGatewayKey'),
+      // Uploads in the tenant's own Blob container, authenticated by workload identity.
+      { name: 'STORAGE_PROVIDER', value: 'azure' },
+      { name: 'AZURE_STORAGE_ENDPOINT', value: `https://${env.azure.uploadsStorageAccount}.blob.core.windows.net` },
+      { name: 'AZURE_STORAGE_CONTAINER_NAME', value: tenantUploadsContainerName(tenant.id) },
+      // Single sign-on with the tenant's Entra ID application; no local passwords.
+      { name: 'ENABLE_OAUTH_SIGNUP', value: 'true' },
+      { name: 'ENABLE_LOGIN_FORM', value: 'false' },
+      { name: 'OAUTH_PROVIDER_NAME', value: tenant.sso.providerName },
+      { name: 'OPENID_PROVIDER_URL', value: `${tenant.sso.issuerUrl.replace(/\/$/, '')}/.well-known/openid-configuration` },
+      { name: 'OAUTH_CLIENT_ID', value: tenant.sso.clientId },
+      fromSecret('OAUTH_CLIENT_SECRET', 'oidcClientSecret'),
+      { name: 'OAUTH_SCOPES', value: 'openid email profile' },
+      { name: 'OPENID_REDIRECT_URI', value: `https://${primaryHost}/oauth/oidc/callback` },
+      // OpenWebUI pushes OTLP; the collector adds Kubernetes attributes.
+      { name: 'ENABLE_OTEL', value: 'true' },
+      { name: 'ENABLE_OTEL_METRICS', value: 'true' },
+      { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: `http://${collector.service}.${collector.namespace}.svc.cluster.local:${collector.port}` },
+      { name: 'OTEL_SERVICE_NAME', value: 'open-webui' },
+      { name: 'OTEL_RESOURCE_ATTRIBUTES', value: `panal.tenant=${tenant.id},panal.tier=${tenant.tier}` },
+    ];
+
+    const writableVolumes: k8s.Volume[] = [
+      { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+    ];
+    const writableMounts: k8s.VolumeMount[] = [
+      { name: 'data', mountPath: '/app/backend/data' },
+      { name: 'tmp', mountPath: '/tmp' },
+    ];
+    // Mounting the CSI volume is what makes the driver fetch from Key Vault and sync the Secret.
+    const secretsVolume: k8s.Volume = {
+      name: 'key-vault',
+      csi: { driver: 'secrets-store.csi.k8s.io', readOnly: true, volumeAttributes: { secretProviderClass: TenantWorkloads.secretProviderClassName } },
+    };
+    const secretsMount: k8s.VolumeMount = { name: 'key-vault', mountPath: '/mnt/key-vault', readOnly: true };
+
+    const podBase = {
+      serviceAccountName: TenantWorkloads.serviceAccountName,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: restrictedPodSecurityContext(w.uid),
+      nodeSelector: { [AKS_AGENTPOOL_LABEL]: NodePool.cpu },
+    };
+
+    new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: { name: w.name, namespace: ns, labels: serverLabels, annotations: syncWave(SyncWave.workloads) },
+      spec: {
+        // No `replicas`: the HPA owns it, so an Argo CD sync never fights the autoscaler.
+        revisionHistoryLimit: 5,
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        selector: { matchLabels: w.serverLabels },
+        template: {
+          metadata: { labels: serverLabels },
+          spec: {
+            ...podBase,
+            terminationGracePeriodSeconds: 60,
+            topologySpreadConstraints: [
+              // Hard across zones: losing a zone leaves replicas in the other two.
+              { maxSkew: 1, topologyKey: ZONE_LABEL, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: w.serverLabels }, matchLabelKeys: ['pod-template-hash'] },
+              { maxSkew: 1, topologyKey: HOSTNAME_LABEL, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: w.serverLabels }, matchLabelKeys: ['pod-template-hash'] },
+            ],
+            containers: [
+              {
+                name: 'open-webui',
+                image: env.images.openWebUI,
+                imagePullPolicy: 'IfNotPresent',
+                ports: [{ name: 'http', containerPort: w.port }],
+                env: serverEnv,
+                resources: containerResources(OPEN_WEBUI_SIZE),
+                securityContext: restrictedContainerSecurityContext(),
+                startupProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('http') }, periodSeconds: 5, failureThreshold: 60 },
+                readinessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, failureThreshold: 3 },
+                livenessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('http') }, periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 },
+                // Let the edge stop sending before the process stops (endpoint removal is asynchronous).
+                lifecycle: { preStop: { sleep: { seconds: 10 } } },
+                volumeMounts: [...writableMounts, secretsMount],
+              },
+            ],
+            volumes: [...writableVolumes, secretsVolume],
+          },
+        },
+      },
+    });
+
+    new k8s.KubeService(this, 'Service', {
+      metadata: { name: w.name, namespace: ns, labels: appLabels(w.name, 'server'), annotations: syncWave(SyncWave.workloads) },
+      spec: { type: 'ClusterIP', selector: w.serverLabels, ports: [{ name: 'http', port: w.servicePort, targetPort: k8s.IntOrString.fromString('http') }] },
+    });
+
+    new k8s.KubePodDisruptionBudget(this, 'Pdb', {
+      metadata: { name: w.name, namespace: ns, labels: appLabels(w.name, 'server'), annotations: syncWave(SyncWave.workloads) },
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: w.serverLabels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+    });
+
+    new k8s.KubeHorizontalPodAutoscalerV2(this, 'Hpa', {
+      metadata: { name: w.name, namespace: ns, labels: appLabels(w.name, 'server'), annotations: syncWave(SyncWave.workloads) },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: w.name },
+        minReplicas: min,
+        maxReplicas: max,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpuTarget } } }],
+        behavior: {
+          scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
+          // Chats are long-lived websockets: scale down slowly so users are not bounced.
+          scaleDown: { stabilizationWindowSeconds: 600, policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] },
+        },
+      },
+    });
+
+    const migrationLabels = { ...appLabels(w.name, 'migration'), ...w.migrationLabels, 'azure.workload.identity/use': 'true' };
+    new k8s.KubeJob(this, 'Migration', {
+      metadata: {
+        name: `${w.name}-migrate`,
+        namespace: ns,
+        labels: migrationLabels,
+        annotations: {
+          ...syncWave(SyncWave.migrations),
+          // A Sync hook runs in its wave on every sync and is recreated each time (Jobs are immutable).
+          'argocd.argoproj.io/hook': 'Sync',
+          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+        },
+      },
+      spec: {
+        backoffLimit: 2,
+        activeDeadlineSeconds: 1800,
+        template: {
+          metadata: { labels: migrationLabels },
+          spec: {
+            ...podBase,
+            restartPolicy: 'Never',
+            containers: [
+              {
+                name: 'migrate',
+                image: env.images.openWebUI,
+                imagePullPolicy: 'IfNotPresent',
+                // The documented single-writer path: run Alembic to head, then exit.
+                // https://docs.openwebui.com/troubleshooting/manual-database-migration
+                command: ['sh', '-c', 'cd /app/backend/open_webui && exec alembic upgrade head'],
+                env: [...commonEnv, { name: 'ENABLE_DB_MIGRATIONS', value: 'true' }],
+                resources: containerResources(MIGRATION_JOB_SIZE),
+                securityContext: restrictedContainerSecurityContext(),
+                volumeMounts: [...writableMounts, secretsMount],
+              },
+            ],
+            volumes: [...writableVolumes, secretsVolume],
+          },
+        },
+      },
+    });
+  }
+}

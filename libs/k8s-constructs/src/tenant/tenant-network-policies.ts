@@ -1,0 +1,92 @@
+import type { Environment, Tenant } from '@panal/tenant-config';
+import { k8s } from 'cdk8s-plus-34';
+import { Construct } from 'constructs';
+import { NAMESPACE_NAME_LABEL } from '../common/labels';
+import { syncWave, SyncWave } from '../common/sync-waves';
+import { TenantWorkloads } from './tenant-workloads';
+
+/** Props of {@link TenantNetworkPolicies}. */
+export interface TenantNetworkPoliciesProps {
+  /** The tenant whose namespace is fenced. */
+  readonly tenant: Tenant;
+  /** Where the edge, the inference gateway, the collector and the Azure services are. */
+  readonly environment: Environment;
+}
+
+/** RFC 1918 ranges: the internet egress rule excludes them so "internet" never means "the VNet". */
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+
+const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
+
+/**
+ * NetworkPolicies of a tenant namespace: deny everything in both directions, then allow only
+ * what the tenant needs. There is no rule that admits another tenant's pods or reaches a model
+ * pool: OpenWebUI reaches models only through the inference gateway.
+ *
+ * Enforced by Azure CNI powered by Cilium. Under Cilium an `ipBlock` never matches pod IPs, so
+ * in-cluster peers are always selected by label, and `ipBlock` is used only for Azure subnets.
+ * @see https://learn.microsoft.com/azure/aks/azure-cni-powered-by-cilium
+ */
+export class TenantNetworkPolicies extends Construct {
+  constructor(scope: Construct, id: string, props: TenantNetworkPoliciesProps) {
+    super(scope, id);
+    const { tenant, environment: env } = props;
+    const ns = tenant.namespace;
+    const web = TenantWorkloads.openWebUI;
+    const redis = TenantWorkloads.redis;
+    const policy = (name: string, spec: k8s.NetworkPolicySpec) =>
+      new k8s.KubeNetworkPolicy(this, name, {
+        metadata: { name, namespace: ns, annotations: syncWave(SyncWave.guardRails) },
+        spec,
+      });
+    const inNamespace = (namespace: string, podLabels: Record<string, string>): k8s.NetworkPolicyPeer => ({
+      namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } },
+      podSelector: { matchLabels: podLabels },
+    });
+
+    policy('default-deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+
+    policy('allow-dns-egress', {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [inNamespace('kube-system', { 'k8s-app': 'kube-dns' })],
+          ports: [
+            { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+            { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+          ],
+        },
+      ],
+    });
+
+    policy('open-webui-ingress-from-edge', {
+      podSelector: { matchLabels: web.serverLabels },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: env.edge.sourceCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(web.port)] }],
+    });
+
+    policy('open-webui-egress', {
+      podSelector: { matchLabels: web.anyLabels },
+      policyTypes: ['Egress'],
+      egress: [
+        { to: [inNamespace(env.inferenceGateway.namespace, env.inferenceGateway.podLabels)], ports: [tcp(env.inferenceGateway.port)] },
+        { to: [{ podSelector: { matchLabels: redis.labels } }], ports: [tcp(redis.port)] },
+        { to: [inNamespace(env.otelCollector.namespace, env.otelCollector.podLabels)], ports: [tcp(env.otelCollector.port)] },
+        // PostgreSQL through the built-in PgBouncer (6432) and directly (5432) for migrations.
+        { to: [{ ipBlock: { cidr: env.network.postgresSubnetCidr } }], ports: [tcp(env.azure.postgresPort), tcp(5432)] },
+        // Blob uploads through the private endpoint.
+        { to: [{ ipBlock: { cidr: env.network.privateEndpointsSubnetCidr } }], ports: [tcp(443)] },
+        // Entra ID (OIDC login and workload identity token exchange) has no private endpoint;
+        // FQDN filtering is the Azure Firewall's job, this rule keeps the VNet out of reach.
+        { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_RANGES } }], ports: [tcp(443)] },
+      ],
+    });
+
+    policy('redis-ingress-from-open-webui', {
+      podSelector: { matchLabels: redis.labels },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ podSelector: { matchLabels: web.serverLabels } }], ports: [tcp(redis.port)] }],
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** An image reference pinned to a tag or digest; `latest` is refused because it is not reproducible. */
+const PINNED_IMAGE = /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._\/-]+(:(?!latest$)[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/;
+
+const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/;
+const cidr = z.string().regex(CIDR, { message: 'must be an IPv4 CIDR such as 10.0.0.0/24' });
+const image = z.string().regex(PINNED_IMAGE, { message: 'must be a registry/repository:tag (not latest) or @sha256 digest' });
+const serviceRef = z.strictObject({
+  namespace: z.string().regex(DNS_LABEL),
+  service: z.string().regex(DNS_LABEL),
+  port: z.number().int().min(1).max(65535),
+  /** Pod labels of the service's backends, used by NetworkPolicy peers. */
+  podLabels: z.record(z.string(), z.string()),
+});
+
+/**
+ * Schema of `environments/<env>/environment.yaml`: what one deployment of the platform
+ * (an AKS cluster and its Azure resources) looks like to the tenant manifests.
+ */
+export const environmentSchema = z.strictObject({
+  name: z.string().regex(DNS_LABEL).describe('Environment name, e.g. prod, dev, example.'),
+  azure: z.strictObject({
+    directoryTenantId: z.string().regex(GUID, { message: 'must be a lower-case GUID' }).describe('Entra ID directory (tenant) id.'),
+    region: z.string().regex(/^[a-z0-9]+$/).describe('Azure region, e.g. swedencentral.'),
+    namePrefix: z
+      .string()
+      .regex(/^[a-z][a-z0-9]{2,7}$/, { message: 'must be 3-8 lower-case letters or digits, starting with a letter' })
+      .describe('Prefix of globally unique Azure names (Key Vaults, storage accounts).'),
+    postgresHost: z.string().min(1).describe('PostgreSQL Flexible Server FQDN (private DNS).'),
+    postgresPort: z.number().int().default(6432).describe('Port of the built-in PgBouncer. @default 6432'),
+    uploadsStorageAccount: z.string().regex(/^[a-z0-9]{3,24}$/).describe('Storage account that holds one uploads container per tenant.'),
+  }),
+  network: z
+    .strictObject({
+      postgresSubnetCidr: cidr.describe('Delegated subnet of PostgreSQL Flexible Server (private access).'),
+      privateEndpointsSubnetCidr: cidr.describe('Subnet of the private endpoints (Blob, Key Vault).'),
+    })
+    .describe('Address ranges of the Azure services tenant pods talk to; used by NetworkPolicy ipBlocks.'),
+  edge: z.strictObject({
+    gatewayName: z.string().regex(DNS_LABEL).describe('Gateway API Gateway that terminates TLS for tenant hostnames.'),
+    gatewayNamespace: z.string().regex(DNS_LABEL),
+    gatewayListener: z.string().regex(DNS_LABEL).describe('Listener (sectionName) of the Gateway that tenant routes attach to.'),
+    sourceCidrs: z
+      .array(cidr)
+      .min(1)
+      .describe(
+        'Where edge traffic comes from. Application Gateway for Containers proxies from its own delegated subnet, outside the cluster, so pods see these source addresses.',
+      ),
+  }),
+  inferenceGateway: serviceRef.describe('The shared OpenAI-compatible inference gateway.'),
+  otelCollector: serviceRef.describe('OpenTelemetry Collector receiving OTLP/HTTP from OpenWebUI.'),
+  images: z.strictObject({
+    openWebUI: image,
+    redis: image,
+  }),
+});
+
+/** A validated environment. */
+export type Environment = z.output<typeof environmentSchema>;
+
+/**
+ * Schema of `environments/<env>/tenant-identities.yaml`: the client id of each tenant's
+ * user-assigned managed identity. Written by the platform-infra pipeline after `apply` (client ids
+ * are assigned by Azure, so they cannot be known before); they are identifiers, not secrets.
+ */
+export const tenantIdentitiesSchema = z.strictObject({
+  clientIds: z.record(z.string(), z.string().regex(GUID, { message: 'must be a lower-case GUID' })).default({}),
+});
+
+/** Workload identity client ids by tenant id. */
+export type TenantIdentities = z.output<typeof tenantIdentitiesSchema>;

@@ -1,0 +1,46 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './config-error';
+import { loadEnvironment } from './load-environment';
+
+const repoRoot = resolve(__dirname, '../../..');
+const exampleEnv = join(repoRoot, 'environments/example');
+
+function tempEnv(environmentYaml: string, identitiesYaml?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'panal-env-'));
+  writeFileSync(join(dir, 'environment.yaml'), environmentYaml);
+  if (identitiesYaml !== undefined) writeFileSync(join(dir, 'tenant-identities.yaml'), identitiesYaml);
+  return dir;
+}
+
+describe('loadEnvironment', () => {
+  it('loads the bundled example environment', () => {
+    const { environment, identities } = loadEnvironment(exampleEnv, repoRoot);
+    expect(environment.name).toBe('example');
+    expect(environment.azure.postgresPort).toBe(6432);
+    expect(Object.keys(identities.clientIds).sort()).toEqual(['acme', 'globex', 'initech']);
+  });
+
+  it('fails when an image is not pinned', () => {
+    const text = readFileSync(join(exampleEnv, 'environment.yaml'), 'utf8').replace(/open-webui:v[0-9.]+/, 'open-webui:latest');
+    const dir = tempEnv(text);
+    expect(() => loadEnvironment(dir, dir)).toThrowError(/environment\.yaml: field "images\.openWebUI": must be a registry\/repository:tag \(not latest\)/);
+  });
+
+  it('fails when an identity client id is not a GUID', () => {
+    const dir = tempEnv(readFileSync(join(exampleEnv, 'environment.yaml'), 'utf8'), 'clientIds:\n  acme: not-a-guid\n');
+    try {
+      loadEnvironment(dir, dir);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual([{ file: 'tenant-identities.yaml', field: 'clientIds.acme', value: 'not-a-guid', rule: 'must be a lower-case GUID' }]);
+    }
+  });
+
+  it('fails when environment.yaml is missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'panal-env-'));
+    expect(() => loadEnvironment(dir, dir)).toThrowError(/environment\.yaml: must exist/);
+  });
+});
