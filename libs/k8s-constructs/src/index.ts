@@ -15,3 +15,7 @@ export * from './tenant/tenant-workloads';
 export * from './synth/manifest-files';
 export * from './synth/synth-cli';
 export * from './synth/write-manifests';
+export * from './argocd/directory-application-set';
+export * from './argocd/platform-app-project';
+export * from './argocd/root-application';
+export * from './argocd/tenants-app-project';

@@ -52,6 +52,13 @@ export const environmentSchema = z.strictObject({
   }),
   inferenceGateway: serviceRef.describe('The shared OpenAI-compatible inference gateway.'),
   otelCollector: serviceRef.describe('OpenTelemetry Collector receiving OTLP/HTTP from OpenWebUI.'),
+  gitops: z
+    .strictObject({
+      repoUrl: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)\S+$/, { message: 'must be an https or ssh git URL' }).describe('This repository, as Argo CD clones it.'),
+      revision: z.string().min(1).default('main').describe('Branch Argo CD follows. @default "main"'),
+      argocdNamespace: z.string().regex(DNS_LABEL).default('argocd').describe('Namespace Argo CD runs in. @default "argocd"'),
+    })
+    .describe('Where Argo CD reads the rendered manifests from.'),
   images: z.strictObject({
     openWebUI: image,
     redis: image,
