@@ -1,0 +1,41 @@
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { diffManifests } from '@panal/k8s-constructs';
+import { renderTenants, TENANTS_OUT_DIR } from './render-tenants';
+
+const repoRoot = resolve(__dirname, '../../..');
+const envDir = join(repoRoot, 'environments/example');
+
+describe('renderTenants (bundled example environment)', () => {
+  const { tenants, files } = renderTenants({ repoRoot, envDir });
+
+  it('renders the three example tenants, two standard and one premium, one folder each', () => {
+    expect(tenants.map((t) => `${t.id}:${t.tier}:${t.state}`)).toEqual(['acme:standard:active', 'globex:standard:active', 'initech:premium:active']);
+    expect(new Set([...files.keys()].map((f) => f.split('/')[0]))).toEqual(new Set(['acme', 'globex', 'initech']));
+  });
+
+  it('is deterministic: rendering twice gives byte-identical files in the same order', () => {
+    const again = renderTenants({ repoRoot, envDir }).files;
+    expect([...again.entries()]).toEqual([...files.entries()]);
+  });
+
+  it('names files <kind>-<name>.yaml after the object inside, with no hash suffixes', () => {
+    for (const [path, content] of files) {
+      const obj = parse(content);
+      expect(path).toBe(`${path.split('/')[0]}/${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`);
+      expect(obj.metadata.name).not.toMatch(/-[0-9a-f]{8}$/);
+    }
+  });
+
+  it('matches the committed dist/manifests/tenants (run "npx nx run tenants:synth" if this fails)', () => {
+    expect(diffManifests(join(repoRoot, TENANTS_OUT_DIR), files)).toEqual({ added: [], changed: [], removed: [] });
+  });
+
+  it('writes no absolute paths or timestamps into the output', () => {
+    for (const [path, content] of files) {
+      expect(content, path).not.toContain(repoRoot);
+      expect(content, path).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+    }
+  });
+});

@@ -1,0 +1,32 @@
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { renderArgocd } from './render-argocd';
+
+const repoRoot = resolve(__dirname, '../..');
+const files = renderArgocd({ repoRoot, envDir: join(repoRoot, 'environments/example') });
+const objects = [...files.values()].map((y) => parse(y));
+
+describe('rendered Argo CD objects', () => {
+  it('matches the snapshot', () => {
+    expect(Object.fromEntries(files)).toMatchSnapshot();
+  });
+
+  it('syncs every ApplicationSet into a fixed, non-templated project', () => {
+    const sets = objects.filter((o) => o.kind === 'ApplicationSet');
+    expect(sets.map((s) => s.metadata.name).sort()).toEqual(['cluster-addons', 'tenants']);
+    for (const s of sets) expect(s.spec.template.spec.project).toMatch(/^[a-z-]+$/);
+    expect(sets.find((s) => s.metadata.name === 'tenants').spec.template.spec.project).toBe('tenants');
+  });
+
+  it('lets the root Application manage the folder that contains it', () => {
+    const root = objects.find((o) => o.kind === 'Application');
+    expect(root.spec.source.path).toBe('dist/manifests/argocd');
+    expect(files.has('./application-panal-root.yaml')).toBe(true);
+  });
+
+  it('points every ApplicationSet at a folder the synth targets write', () => {
+    const dirs = objects.filter((o) => o.kind === 'ApplicationSet').map((s) => s.spec.generators[0].git.directories[0].path);
+    expect(dirs.sort()).toEqual(['dist/manifests/cluster-addons/*', 'dist/manifests/tenants/*']);
+  });
+});

@@ -1,0 +1,40 @@
+import { TIER_PROFILES, tenantNamespace, type Environment, type Tenant, type Tier } from '@panal/tenant-config';
+
+/** An environment for construct tests: the same shape as environments/example, fixed here so tests do not depend on it. */
+export const TEST_ENVIRONMENT: Environment = {
+  name: 'test',
+  azure: {
+    directoryTenantId: '00000000-0000-0000-0000-000000000000',
+    region: 'swedencentral',
+    namePrefix: 'pnltest',
+    postgresHost: 'pnltest-pg.private.postgres.database.azure.com',
+    postgresPort: 6432,
+    uploadsStorageAccount: 'pnltestuploads',
+  },
+  network: { postgresSubnetCidr: '10.20.16.0/24', privateEndpointsSubnetCidr: '10.20.17.0/24' },
+  edge: { gatewayName: 'edge', gatewayNamespace: 'gateway-system', gatewayListener: 'https', sourceCidrs: ['10.20.18.0/24'] },
+  inferenceGateway: { namespace: 'inference-gateway', service: 'inference-gateway', port: 8080, podLabels: { 'app.kubernetes.io/name': 'inference-gateway' } },
+  otelCollector: { namespace: 'observability', service: 'otel-collector', port: 4318, podLabels: { 'app.kubernetes.io/name': 'otel-collector' } },
+  gitops: { repoUrl: 'https://git.example.com/panal/platform.git', revision: 'main', argocdNamespace: 'argocd' },
+  images: { openWebUI: 'registry.example.com/open-webui/open-webui:v0.6.36', redis: 'registry.example.com/library/redis:7.4.6-alpine' },
+};
+
+/** A resolved tenant for construct tests. */
+export function testTenant(id: string, tier: Tier = 'standard', overrides: Partial<Tenant> = {}): Tenant {
+  const profile = TIER_PROFILES[tier];
+  return {
+    id,
+    displayName: `Tenant ${id}`,
+    tier,
+    namespace: tenantNamespace(id),
+    hostnames: [`${id}.chat.example.com`],
+    sso: { issuerUrl: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0', clientId: '00000000-0000-0000-0000-0000000000c1', providerName: 'Entra ID' },
+    openWebUIReplicas: { ...profile.defaultOpenWebUIReplicas },
+    quota: { ...profile.defaultQuota },
+    models: profile.models,
+    state: 'active',
+    workloadIdentityClientId: '00000000-0000-0000-0000-00000000a001',
+    sourceFile: `apps/tenants/tenants/${id}/tenant.yaml`,
+    ...overrides,
+  };
+}
