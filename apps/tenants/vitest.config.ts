@@ -1,9 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { projectVitestConfig } from '../../vitest.shared';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
-    // Tests spawn tools (kubeconform, the netpol analyzer) that build once per version on a cold cache.
-    testTimeout: 120_000,
-  },
-});
+export default projectVitestConfig('tenants');
