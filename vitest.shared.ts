@@ -14,7 +14,7 @@ export function projectVitestConfig(project: string): ViteUserConfig {
       testTimeout: 120_000,
       hookTimeout: 30 * 60_000,
       reporters: ['default', 'json'],
-      outputFile: { json: resolve(__dirname, '.out/test-results', `${project}.json`) },
+      outputFile: { json: resolve(import.meta.dirname, '.out/test-results', `${project}.json`) },
     },
   });
 }
