@@ -1,3 +1,3 @@
-import { projectVitestConfig } from '../vitest.shared';
+import { projectVitestConfig } from '../vitest.shared.ts';
 
 export default projectVitestConfig('tools');

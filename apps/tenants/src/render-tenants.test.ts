@@ -32,6 +32,15 @@ describe('renderTenants (bundled example environment)', () => {
     expect(diffManifests(join(repoRoot, TENANTS_OUT_DIR), files)).toEqual({ added: [], changed: [], removed: [] });
   });
 
+  it('reads back identically under YAML 1.1, the rules the Kubernetes API server parses with', () => {
+    // A bare `no` in container args would reach the API server as the boolean false.
+    for (const [path, content] of files) {
+      const asKubernetesReadsIt = JSON.stringify(parse(content, { version: '1.1' }));
+      expect(asKubernetesReadsIt, path).toBe(JSON.stringify(parse(content, { version: '1.2' })));
+    }
+    expect(files.get('acme/deployment-redis.yaml')).toContain('- "no"');
+  });
+
   it('writes no absolute paths or timestamps into the output', () => {
     for (const [path, content] of files) {
       expect(content, path).not.toContain(repoRoot);

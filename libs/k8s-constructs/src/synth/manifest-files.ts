@@ -24,7 +24,9 @@ export function toManifestFiles(folder: string, objects: readonly KubeObject[]):
     if (!name) throw new Error(`every object needs metadata.name, but a ${obj.kind} in ${folder} has none`);
     const path = `${folder}/${obj.kind.toLowerCase()}-${name}.yaml`;
     if (files.has(path)) throw new Error(`two objects render to ${path}: kind and name must be unique per folder`);
-    files.set(path, stringify(obj, { lineWidth: 0, sortMapEntries: false }));
+    // YAML 1.1 on purpose: Kubernetes reads manifests with YAML 1.1 rules, where a bare `no`, `on`
+    // or `yes` is a boolean. Emitting 1.1 quotes such strings, so what we mean is what the API gets.
+    files.set(path, stringify(obj, { version: '1.1', lineWidth: 0, sortMapEntries: false }));
   }
   return files;
 }
