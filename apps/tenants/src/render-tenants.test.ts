@@ -38,7 +38,7 @@ describe('renderTenants (bundled example environment)', () => {
       const asKubernetesReadsIt = JSON.stringify(parse(content, { version: '1.1' }));
       expect(asKubernetesReadsIt, path).toBe(JSON.stringify(parse(content, { version: '1.2' })));
     }
-    expect(files.get('acme/deployment-redis.yaml')).toContain('- "no"');
+    expect(parse(files.get('acme/deployment-redis.yaml')!, { version: '1.1' }).spec.template.spec.containers[0].args).toContain('no');
   });
 
   it('writes no absolute paths or timestamps into the output', () => {
