@@ -1,7 +1,8 @@
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { renderArgocd } from './render-argocd';
+import { diffManifests } from '@panal/k8s-constructs';
+import { ARGOCD_OUT_DIR, renderArgocd } from './render-argocd';
 
 const repoRoot = resolve(__dirname, '../..');
 const files = renderArgocd({ repoRoot, envDir: join(repoRoot, 'environments/example') });
@@ -22,7 +23,11 @@ describe('rendered Argo CD objects', () => {
   it('lets the root Application manage the folder that contains it', () => {
     const root = objects.find((o) => o.kind === 'Application');
     expect(root.spec.source.path).toBe('dist/manifests/argocd');
-    expect(files.has('./application-panal-root.yaml')).toBe(true);
+    expect(files.has('application-panal-root.yaml')).toBe(true);
+  });
+
+  it('matches the committed dist/manifests/argocd (run "npx nx run argocd:synth" if this fails)', () => {
+    expect(diffManifests(join(repoRoot, ARGOCD_OUT_DIR), files)).toEqual({ added: [], changed: [], removed: [] });
   });
 
   it('points every ApplicationSet at a folder the synth targets write', () => {
