@@ -32,13 +32,15 @@ with_lock() {
 }
 
 ensure_nca() {
-  local prefix="$cache_root/network-config-analyzer/$NCA_VERSION"
-  local bin="$prefix/bin/nca"
   local py="${NETPOL_PYTHON:-python3}"
   local req="$here/requirements-nca.txt"
   local pyver reqsum expected
   pyver="$("$py" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
   reqsum="$(sha256sum "$req" | cut -c1-16)"
+  # One venv per (NCA, Python, pins): a machine where `python3` differs between shells (pyenv
+  # shims vs /usr/bin) keeps both, instead of rebuilding one in place under a running analysis.
+  local prefix="$cache_root/network-config-analyzer/$NCA_VERSION-py$pyver-$reqsum"
+  local bin="$prefix/bin/nca"
   expected="nca=$NCA_VERSION python=$pyver($(command -v "$py")) req=$reqsum"
 
   if [[ -x "$bin" && -f "$prefix/.stamp" && "$(cat "$prefix/.stamp")" == "$expected" ]]; then
