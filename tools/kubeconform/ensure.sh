@@ -210,6 +210,14 @@ run_step "${build}/logs/crds.log" "${build}/crds-raw" \
   "${build}/core/${core_out}/objectmeta-meta-v1.json" >"${build}/logs/postprocess.log" 2>&1 ||
   { cat "${build}/logs/postprocess.log" >&2; die "CRD post-processing failed"; }
 rm -rf "${build}/crds-raw"
+# Same schemas under the Azure Monitor group (versions.env says why); apiVersion is a plain string
+# in these schemas, so only the folder changes.
+mkdir -p "${build}/crds/${AZMONITORING_GROUP}"
+IFS=, read -r -a azmon_kinds <<<"${AZMONITORING_KINDS}"
+for kind in "${azmon_kinds[@]}"; do
+  [[ -s "${build}/crds/monitoring.coreos.com/${kind}.json" ]] || die "no monitoring.coreos.com/${kind}.json to copy into ${AZMONITORING_GROUP}"
+  cp "${build}/crds/monitoring.coreos.com/${kind}.json" "${build}/crds/${AZMONITORING_GROUP}/${kind}.json"
+done
 
 core_count="$(find "${build}/core/${core_out}" -name '*.json' | wc -l)"
 crd_count="$(find "${build}/crds" -name '*.json' | wc -l)"
@@ -218,6 +226,7 @@ crd_count="$(find "${build}/crds" -name '*.json' | wc -l)"
   echo "kubeconform: ${KUBECONFORM_MODULE}@${KUBECONFORM_VERSION}"
   echo "core: ${K8S_MODULE}@${K8S_VERSION} api/openapi-spec/swagger.json via openapi2jsonschema==${OPENAPI2JSONSCHEMA_VERSION}"
   for line in "${manifest_sources[@]}"; do echo "crd: ${line}"; done
+  echo "crd: ${AZMONITORING_GROUP} ${AZMONITORING_KINDS} (copies of monitoring.coreos.com)"
   echo "counts: ${core_count} core + ${crd_count} CRD schemas"
   echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) in $((SECONDS - start_s))s"
 } >"${build}/MANIFEST.txt"

@@ -23,13 +23,19 @@ module_dir() {
     GOTOOLCHAIN="$GO_DOWNLOAD_TOOLCHAIN" go mod download -json "$ref" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'
 }
 
-# CRDs the constructs emit: NAME (versions.env prefix) and the file inside that module.
+# CRDs the constructs emit: NAME (versions.env prefix), the file inside that module and, optionally,
+# the API group to import it under. Azure Monitor managed Prometheus serves the Prometheus Operator
+# CRDs unchanged except for the group, azmonitoring.coreos.com, and only reads objects of that group
+# (https://learn.microsoft.com/azure/azure-monitor/containers/prometheus-metrics-scrape-crd).
 imports=(
   "SSCSI config/crd/bases/secrets-store.csi.x-k8s.io_secretproviderclasses.yaml"
   "GATEWAY_API config/crd/standard/gateway.networking.k8s.io_httproutes.yaml"
   "ARGOCD manifests/crds/appproject-crd.yaml"
   "ARGOCD manifests/crds/applicationset-crd.yaml"
   "ARGOCD manifests/crds/application-crd.yaml"
+  "KEDA config/crd/bases/keda.sh_scaledobjects.yaml"
+  "KEDA config/crd/bases/keda.sh_triggerauthentications.yaml"
+  "PROMETHEUS_OPERATOR example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml azmonitoring.coreos.com"
 )
 
 tmp="$(mktemp -d)"
@@ -38,9 +44,13 @@ export CDK8S_CHECK_UPGRADE=false
 # One multi-document input: cdk8s writes one file per API group, so separate runs for CRDs of
 # the same group would overwrite each other.
 for entry in "${imports[@]}"; do
-  read -r name file <<<"$entry"
+  read -r name file group <<<"$entry"
   dir="$(module_dir "$name")"
-  { echo '---'; cat "$dir/$file"; } >>"$tmp/crds.yaml"
+  if [[ -n "${group:-}" ]]; then
+    { echo '---'; sed -E "s/^(  name: [a-z]+\.)monitoring\.coreos\.com$/\1${group}/; s/^  group: monitoring\.coreos\.com$/  group: ${group}/" "$dir/$file"; } >>"$tmp/crds.yaml"
+  else
+    { echo '---'; cat "$dir/$file"; } >>"$tmp/crds.yaml"
+  fi
 done
 (cd "$tmp" && "$root/node_modules/.bin/cdk8s" import --language typescript --output gen crds.yaml >/dev/null)
 # Generated code is not ours to lint or format; mark it so and keep it byte-stable.

@@ -59,9 +59,31 @@ export const environmentSchema = z.strictObject({
       argocdNamespace: z.string().regex(DNS_LABEL).default('argocd').describe('Namespace Argo CD runs in. @default "argocd"'),
     })
     .describe('Where Argo CD reads the rendered manifests from.'),
+  modelServing: z
+    .strictObject({
+      prometheusQueryEndpoint: z
+        .string()
+        .regex(/^https:\/\/[a-z0-9.-]+$/, { message: 'must be the https query endpoint of the Azure Monitor workspace, without a path' })
+        .describe('Query endpoint of the Azure Monitor workspace (managed Prometheus) that KEDA reads gateway traffic from.'),
+      modelStore: z
+        .strictObject({
+          resourceGroup: z.string().min(1).describe('Resource group of the storage accounts.'),
+          filesStorageAccount: z.string().regex(/^[a-z0-9]{3,24}$/).describe('Premium FileStorage account holding the NFS share (hot copy of the models).'),
+          shareName: z.string().regex(DNS_LABEL).describe('NFS share mounted read-only by every Ollama pod.'),
+          blobStorageAccount: z.string().regex(/^[a-z0-9]{3,24}$/).describe('Storage account of the Blob container that is the source of truth of the model store.'),
+          blobContainer: z.string().regex(DNS_LABEL).describe('Blob container in Ollama store layout (manifests/ and blobs/).'),
+        })
+        .describe('Where model weights live (BRIEF D13).'),
+    })
+    .describe('Shared model pools and their scale-to-zero signal.'),
   images: z.strictObject({
     openWebUI: image,
     redis: image,
+    ollama: image.describe('Ollama server for every model pool.'),
+    inferenceGateway: image.describe('The platform inference gateway (apps/inference-gateway).'),
+    modelSeeder: image.describe('Image with azcopy that copies the model store from Blob to the NFS share.'),
+    nvidiaDevicePlugin: image.describe('NVIDIA device plugin (advertises nvidia.com/gpu on GPU nodes).'),
+    dcgmExporter: image.describe('NVIDIA DCGM exporter (GPU metrics).'),
   }),
 });
 
@@ -75,6 +97,18 @@ export type Environment = z.output<typeof environmentSchema>;
  */
 export const tenantIdentitiesSchema = z.strictObject({
   clientIds: z.record(z.string(), z.string().regex(GUID, { message: 'must be a lower-case GUID' })).default({}),
+  /** Client ids of the platform's own managed identities; a workload whose identity is missing renders without Azure access. */
+  platformClientIds: z
+    .strictObject({
+      inferenceGateway: z.string().regex(GUID, { message: 'must be a lower-case GUID' }).optional().describe('Reads the inference-gateway-key secret of every tenant Key Vault.'),
+      modelSeeder: z.string().regex(GUID, { message: 'must be a lower-case GUID' }).optional().describe('Reads the model Blob container.'),
+      kedaOperator: z
+        .string()
+        .regex(GUID, { message: 'must be a lower-case GUID' })
+        .optional()
+        .describe('Federated with kube-system/keda-operator; Monitoring Data Reader on the Azure Monitor workspace.'),
+    })
+    .default({}),
 });
 
 /** Workload identity client ids by tenant id. */

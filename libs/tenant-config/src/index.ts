@@ -10,3 +10,5 @@ export * from './tiers';
 export * from './secrets';
 export * from './json-schema';
 export * from './testing/tenant-fixtures';
+export * from './models';
+export * from './inference-gateway-config';

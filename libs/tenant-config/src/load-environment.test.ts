@@ -21,6 +21,19 @@ describe('loadEnvironment', () => {
     expect(environment.name).toBe('example');
     expect(environment.azure.postgresPort).toBe(6432);
     expect(Object.keys(identities.clientIds).sort()).toEqual(['acme', 'globex', 'initech']);
+    expect(Object.keys(identities.platformClientIds).sort()).toEqual(['inferenceGateway', 'kedaOperator', 'modelSeeder']);
+    expect(environment.modelServing.modelStore.shareName).toBe('models');
+  });
+
+  it('fails when the Prometheus query endpoint is not a bare https URL', () => {
+    const text = readFileSync(join(exampleEnv, 'environment.yaml'), 'utf8').replace(/prometheusQueryEndpoint: \S+/, 'prometheusQueryEndpoint: http://amw.example/api');
+    const dir = tempEnv(text);
+    expect(() => loadEnvironment(dir, dir)).toThrowError(/field "modelServing\.prometheusQueryEndpoint": must be the https query endpoint of the Azure Monitor workspace/);
+  });
+
+  it('fails when a platform client id is not a GUID', () => {
+    const dir = tempEnv(readFileSync(join(exampleEnv, 'environment.yaml'), 'utf8'), 'platformClientIds:\n  inferenceGateway: nope\n');
+    expect(() => loadEnvironment(dir, dir)).toThrowError(/field "platformClientIds\.inferenceGateway": must be a lower-case GUID/);
   });
 
   it('fails when an image is not pinned', () => {

@@ -25,7 +25,7 @@ export function loadEnvironment(envDir: string, repoRoot: string): LoadedEnviron
   const env = readYamlFile(envFile, relative(repoRoot, envFile), environmentSchema);
   const ids = existsSync(idFile)
     ? readYamlFile(idFile, relative(repoRoot, idFile), tenantIdentitiesSchema)
-    : ({ ok: true, value: { clientIds: {} } } as const);
+    : ({ ok: true, value: { clientIds: {}, platformClientIds: {} } } as const);
   const problems = [...(env.ok ? [] : env.problems), ...(ids.ok ? [] : ids.problems)];
   if (!env.ok || !ids.ok) throw new ConfigError(problems);
   return { environment: env.value, identities: ids.value };

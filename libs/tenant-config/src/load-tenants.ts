@@ -21,7 +21,7 @@ export interface LoadTenantsOptions {
   /** Repository root: file names in errors are relative to it. */
   readonly repoRoot: string;
   /** Identity client ids from platform-infra; tenants without one are `provisioning`. */
-  readonly identities: TenantIdentities;
+  readonly identities: Pick<TenantIdentities, 'clientIds'>;
 }
 
 /**
@@ -115,7 +115,7 @@ function quotaFitsScaleOut(file: string, data: TenantFile): ConfigProblem[] {
   return problems;
 }
 
-function resolveTenant(file: string, data: TenantFile, identities: TenantIdentities): Tenant {
+function resolveTenant(file: string, data: TenantFile, identities: Pick<TenantIdentities, 'clientIds'>): Tenant {
   const profile = TIER_PROFILES[data.tier];
   const clientId = identities.clientIds[data.id];
   return {

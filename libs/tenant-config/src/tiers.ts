@@ -36,8 +36,24 @@ export interface TenantQuota {
   readonly pods: number;
 }
 
+/**
+ * What the inference gateway allows one tenant key. Every replica of the gateway enforces the
+ * rate limits on its own (see docs/adr/0005), so these are per replica; the budget is counted per
+ * replica and exported to Prometheus, where the monthly total is alerted on.
+ */
+export interface GatewayLimits {
+  /** Requests per minute a tenant key may start (token bucket, burst = one minute). */
+  readonly requestsPerMinute: number;
+  /** Prompt + completion tokens per minute; over it, new requests get 429 until the window moves. */
+  readonly tokensPerMinute: number;
+  /** Prompt + completion tokens per calendar month (UTC); over it, requests get 429 with `budget_exceeded`. */
+  readonly monthlyTokenBudget: number;
+}
+
 /** What a tier decides. */
 export interface TierProfile {
+  /** Limits the inference gateway applies to each tenant key of this tier. */
+  readonly gateway: GatewayLimits;
   /** Models a tenant of this tier may call through the inference gateway. */
   readonly models: readonly ModelId[];
   /** Bounds for OpenWebUI replicas; `min` is at least 2 so a zone loss never takes a tenant down. */
@@ -59,6 +75,7 @@ export interface TierProfile {
 export const TIER_PROFILES: Readonly<Record<Tier, TierProfile>> = {
   standard: {
     models: ['llama3:8b', 'mistral:7b'],
+    gateway: { requestsPerMinute: 120, tokensPerMinute: 60_000, monthlyTokenBudget: 50_000_000 },
     openWebUIReplicas: { min: 2, max: 8 },
     defaultOpenWebUIReplicas: { min: 2, max: 4 },
     defaultQuota: { cpuCores: 4, memoryGiB: 10, pods: 20 },
@@ -70,6 +87,7 @@ export const TIER_PROFILES: Readonly<Record<Tier, TierProfile>> = {
   },
   premium: {
     models: ['llama3:8b', 'mistral:7b', 'llama3:70b'],
+    gateway: { requestsPerMinute: 300, tokensPerMinute: 150_000, monthlyTokenBudget: 200_000_000 },
     openWebUIReplicas: { min: 2, max: 16 },
     defaultOpenWebUIReplicas: { min: 3, max: 8 },
     defaultQuota: { cpuCores: 8, memoryGiB: 20, pods: 40 },

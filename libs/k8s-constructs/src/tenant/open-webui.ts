@@ -11,8 +11,9 @@ import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/hardening';
 import { appLabels } from '../common/labels';
-import { AKS_AGENTPOOL_LABEL, HOSTNAME_LABEL, NodePool, ZONE_LABEL } from '../common/node-pools';
+import { AKS_AGENTPOOL_LABEL, NodePool } from '../common/node-pools';
 import { syncWave, SyncWave } from '../common/sync-waves';
+import { zoneSpread } from '../common/topology-spread';
 import { TenantWorkloads } from './tenant-workloads';
 
 /** Props of {@link OpenWebUI}. */
@@ -153,11 +154,7 @@ export class OpenWebUI extends Construct {
           spec: {
             ...podBase,
             terminationGracePeriodSeconds: 60,
-            topologySpreadConstraints: [
-              // Hard across zones: losing a zone leaves replicas in the other two.
-              { maxSkew: 1, topologyKey: ZONE_LABEL, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: w.serverLabels }, matchLabelKeys: ['pod-template-hash'] },
-              { maxSkew: 1, topologyKey: HOSTNAME_LABEL, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: w.serverLabels }, matchLabelKeys: ['pod-template-hash'] },
-            ],
+            topologySpreadConstraints: zoneSpread(w.serverLabels),
             containers: [
               {
                 name: 'open-webui',

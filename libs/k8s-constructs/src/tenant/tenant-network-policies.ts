@@ -1,7 +1,7 @@
 import type { Environment, Tenant } from '@panal/tenant-config';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { NAMESPACE_NAME_LABEL } from '../common/labels';
+import { dnsEgressRule, podsInNamespace, PRIVATE_RANGES, tcpPort as tcp } from '../common/network-policy';
 import { syncWave, SyncWave } from '../common/sync-waves';
 import { TenantWorkloads } from './tenant-workloads';
 
@@ -13,10 +13,6 @@ export interface TenantNetworkPoliciesProps {
   readonly environment: Environment;
 }
 
-/** RFC 1918 ranges: the internet egress rule excludes them so "internet" never means "the VNet". */
-const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
-
-const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
 
 /**
  * NetworkPolicies of a tenant namespace: deny everything in both directions, then allow only
@@ -39,25 +35,14 @@ export class TenantNetworkPolicies extends Construct {
         metadata: { name, namespace: ns, annotations: syncWave(SyncWave.guardRails) },
         spec,
       });
-    const inNamespace = (namespace: string, podLabels: Record<string, string>): k8s.NetworkPolicyPeer => ({
-      namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } },
-      podSelector: { matchLabels: podLabels },
-    });
+    const inNamespace = podsInNamespace;
 
     policy('default-deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
 
     policy('allow-dns-egress', {
       podSelector: {},
       policyTypes: ['Egress'],
-      egress: [
-        {
-          to: [inNamespace('kube-system', { 'k8s-app': 'kube-dns' })],
-          ports: [
-            { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
-            { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
-          ],
-        },
-      ],
+      egress: [dnsEgressRule()],
     });
 
     policy('open-webui-ingress-from-edge', {
@@ -79,7 +64,7 @@ export class TenantNetworkPolicies extends Construct {
         { to: [{ ipBlock: { cidr: env.network.privateEndpointsSubnetCidr } }], ports: [tcp(443)] },
         // Entra ID (OIDC login and workload identity token exchange) has no private endpoint;
         // FQDN filtering is the Azure Firewall's job, this rule keeps the VNet out of reach.
-        { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_RANGES } }], ports: [tcp(443)] },
+        { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...PRIVATE_RANGES] } }], ports: [tcp(443)] },
       ],
     });
 

@@ -16,7 +16,19 @@ export const TEST_ENVIRONMENT: Environment = {
   inferenceGateway: { namespace: 'inference-gateway', service: 'inference-gateway', port: 8080, podLabels: { 'app.kubernetes.io/name': 'inference-gateway' } },
   otelCollector: { namespace: 'observability', service: 'otel-collector', port: 4318, podLabels: { 'app.kubernetes.io/name': 'otel-collector' } },
   gitops: { repoUrl: 'https://git.example.com/panal/platform.git', revision: 'main', argocdNamespace: 'argocd' },
-  images: { openWebUI: 'registry.example.com/open-webui/open-webui:v0.6.36', redis: 'registry.example.com/library/redis:7.4.6-alpine' },
+  modelServing: {
+    prometheusQueryEndpoint: 'https://pnltest-amw.swedencentral.prometheus.monitor.azure.com',
+    modelStore: { resourceGroup: 'pnltest-models', filesStorageAccount: 'pnltestmodelsnfs', shareName: 'ollama-models', blobStorageAccount: 'pnltestmodels', blobContainer: 'ollama-store' },
+  },
+  images: {
+    openWebUI: 'registry.example.com/open-webui/open-webui:v0.6.36',
+    redis: 'registry.example.com/library/redis:7.4.6-alpine',
+    ollama: 'registry.example.com/ollama/ollama:0.13.0',
+    inferenceGateway: 'registry.example.com/panal/inference-gateway:0.1.0',
+    modelSeeder: 'registry.example.com/panal/model-seeder:10.30.1',
+    nvidiaDevicePlugin: 'registry.example.com/nvidia/k8s-device-plugin:v0.18.0',
+    dcgmExporter: 'registry.example.com/nvidia/k8s/dcgm-exporter:4.4.1-4.6.0-ubuntu22.04',
+  },
 };
 
 /** A resolved tenant for construct tests. */
@@ -38,3 +50,6 @@ export function testTenant(id: string, tier: Tier = 'standard', overrides: Parti
     ...overrides,
   };
 }
+
+/** Platform identity client ids for construct tests. */
+export const TEST_PLATFORM_CLIENT_IDS = { inferenceGateway: '00000000-0000-0000-0000-00000000b001', modelSeeder: '00000000-0000-0000-0000-00000000b002', kedaOperator: '00000000-0000-0000-0000-00000000b003' } as const;

@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { loadEnvironment, loadTenants, MODEL_CATALOGUE, MODEL_IDS, modelPoolNamespace, type Environment, type ModelPool, type Tenant, type TenantIdentities } from '@panal/tenant-config';
+import {
+  DefaultDenyPolicies,
+  GpuAdmissionPolicy,
+  GpuNodeAgents,
+  InferenceGateway,
+  ModelPoolPolicies,
+  ModelSeedJob,
+  ModelStoreVolume,
+  OllamaModel,
+  PlatformNamespace,
+  POD_SECURITY_VERSION,
+  PremiumModelScaler,
+  toManifestFiles,
+  type KubeObject,
+} from '@panal/k8s-constructs';
+import { App, Chart } from 'cdk8s';
+
+/** Folder the cluster-addons app writes, relative to the repository root; Argo CD reads it. */
+export const CLUSTER_ADDONS_OUT_DIR = 'dist/manifests/cluster-addons';
+
+/** Tenant folders, relative to the repository root: the gateway configuration is derived from them. */
+export const TENANTS_DIR = 'apps/tenants/tenants';
+
+/** Namespace of the NVIDIA node agents. */
+export const GPU_SYSTEM_NAMESPACE = 'gpu-system';
+
+/** Namespace of the model seeding Job. */
+export const MODEL_STORE_NAMESPACE = 'model-store';
+
+/** Options of {@link renderClusterAddons}. */
+export interface RenderClusterAddonsOptions {
+  /** Repository root. */
+  readonly repoRoot: string;
+  /** Environment folder (`environments/<env>`). */
+  readonly envDir: string;
+  /** Tenant folders. @default `<repoRoot>/apps/tenants/tenants` */
+  readonly tenantsDir?: string;
+}
+
+/** What one add-on folder (one Argo CD Application) contains. */
+type AddonBuilder = (chart: Chart, ctx: { environment: Environment; tenants: readonly Tenant[]; identities: TenantIdentities }) => void;
+
+const modelPool = (pool: ModelPool): AddonBuilder => (chart, { environment, identities }) => {
+  const namespace = modelPoolNamespace(pool);
+  new PlatformNamespace(chart, 'Namespace', { name: namespace, role: 'models', podSecurityVersion: POD_SECURITY_VERSION });
+  new DefaultDenyPolicies(chart, 'DefaultDeny', { namespace });
+  new ModelPoolPolicies(chart, 'Policies', { namespace, environment });
+  const store = new ModelStoreVolume(chart, 'ModelStore', { namespace, environment, readOnly: true });
+  for (const id of MODEL_IDS.filter((m) => MODEL_CATALOGUE[m].pool === pool)) {
+    const model = MODEL_CATALOGUE[id];
+    const ollama = new OllamaModel(chart, model.slug, { model, namespace, image: environment.images.ollama, modelStoreClaim: store.claimName });
+    if (pool === 'premium') {
+      new PremiumModelScaler(chart, `${model.slug}-scaler`, {
+        model,
+        namespace,
+        deploymentName: ollama.name,
+        prometheusQueryEndpoint: environment.modelServing.prometheusQueryEndpoint,
+        kedaIdentityClientId: identities.platformClientIds.kedaOperator,
+      });
+    }
+  }
+};
+
+/**
+ * The add-ons, one per folder of `dist/manifests/cluster-addons/` (the cluster-addons
+ * ApplicationSet turns each into an Application in project `platform`).
+ */
+export const ADDONS: Readonly<Record<string, AddonBuilder>> = {
+  'gpu-policy': (chart) => {
+    new GpuAdmissionPolicy(chart, 'GpuExclusivity', { gpuWorkloadNamespace: modelPoolNamespace('premium'), gpuAgentNamespaces: [GPU_SYSTEM_NAMESPACE] });
+  },
+  'gpu-system': (chart, { environment }) => {
+    new PlatformNamespace(chart, 'Namespace', { name: GPU_SYSTEM_NAMESPACE, role: 'platform', podSecurity: 'privileged', podSecurityVersion: POD_SECURITY_VERSION });
+    new DefaultDenyPolicies(chart, 'DefaultDeny', { namespace: GPU_SYSTEM_NAMESPACE, allowDns: false });
+    new GpuNodeAgents(chart, 'Agents', { namespace: GPU_SYSTEM_NAMESPACE, devicePluginImage: environment.images.nvidiaDevicePlugin, dcgmExporterImage: environment.images.dcgmExporter });
+  },
+  'model-store': (chart, { environment, identities }) => {
+    new PlatformNamespace(chart, 'Namespace', { name: MODEL_STORE_NAMESPACE, role: 'platform', podSecurityVersion: POD_SECURITY_VERSION });
+    new DefaultDenyPolicies(chart, 'DefaultDeny', { namespace: MODEL_STORE_NAMESPACE });
+    const store = new ModelStoreVolume(chart, 'ModelStore', { namespace: MODEL_STORE_NAMESPACE, environment, readOnly: false });
+    const clientId = identities.platformClientIds.modelSeeder;
+    if (clientId) new ModelSeedJob(chart, 'Seed', { namespace: MODEL_STORE_NAMESPACE, environment, claimName: store.claimName, workloadIdentityClientId: clientId });
+  },
+  'models-standard': modelPool('standard'),
+  'models-premium': modelPool('premium'),
+  'inference-gateway': (chart, { environment, tenants, identities }) => {
+    const namespace = environment.inferenceGateway.namespace;
+    new PlatformNamespace(chart, 'Namespace', { name: namespace, role: 'platform', podSecurityVersion: POD_SECURITY_VERSION });
+    new DefaultDenyPolicies(chart, 'DefaultDeny', { namespace });
+    new InferenceGateway(chart, 'Gateway', { environment, tenants, workloadIdentityClientId: identities.platformClientIds.inferenceGateway });
+  },
+};
+
+/**
+ * Loads the environment and the tenant folders and renders every add-on into its folder.
+ * @throws ConfigError when the environment or a tenant folder is invalid (nothing is rendered)
+ */
+export function renderClusterAddons(options: RenderClusterAddonsOptions): Map<string, string> {
+  const { repoRoot, envDir } = options;
+  const { environment, identities } = loadEnvironment(envDir, repoRoot);
+  const tenants = loadTenants({ tenantsDir: options.tenantsDir ?? join(repoRoot, TENANTS_DIR), repoRoot, identities });
+  const files = new Map<string, string>();
+  for (const [folder, build] of Object.entries(ADDONS)) {
+    const chart = new Chart(new App(), folder);
+    build(chart, { environment, tenants, identities });
+    for (const [path, content] of toManifestFiles(folder, chart.toJson() as KubeObject[])) files.set(path, content);
+  }
+  return files;
+}

@@ -1,0 +1,294 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { InferenceGatewayConfig, ModelId } from '@panal/tenant-config';
+import { KeyRing } from './key-ring';
+import { GatewayMetrics } from './metrics';
+import { TenantLimiter } from './tenant-limiter';
+import { openUpstream, UpstreamUnavailable } from './upstream';
+
+/** The only paths the gateway serves to tenants: inference, never model management. */
+const INFERENCE_PATHS = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/** Options of {@link startGateway}. */
+export interface GatewayOptions {
+  /** Host to bind. @default '0.0.0.0' */
+  readonly host?: string;
+  /** Overrides `listenPort` (0 picks a free port, for tests). @default - config.listenPort */
+  readonly port?: number;
+  /** Overrides `metricsPort`. @default - config.metricsPort */
+  readonly metricsPort?: number;
+  /** How often key files are re-read, in ms. @default 60000 */
+  readonly keyReloadMs?: number;
+  /** Clock, for tests. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** A running gateway. */
+export interface RunningGateway {
+  /** Base URL of the OpenAI-compatible API. */
+  readonly url: string;
+  /** Base URL of `/metrics`, `/healthz`, `/readyz`. */
+  readonly metricsUrl: string;
+  /** The live metrics. */
+  readonly metrics: GatewayMetrics;
+  /** Stops accepting, lets in-flight requests finish. */
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolveSleep) => {
+    const t = setTimeout(resolveSleep, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolveSleep()), { once: true });
+  });
+
+function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: { message, type: status === 429 ? 'rate_limit_error' : 'invalid_request_error', code } });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Token usage found in an OpenAI response object or stream chunk. */
+function usageOf(obj: unknown): { prompt: number; completion: number } | undefined {
+  const u = (obj as { usage?: { prompt_tokens?: number; completion_tokens?: number } } | null)?.usage;
+  return u ? { prompt: u.prompt_tokens ?? 0, completion: u.completion_tokens ?? 0 } : undefined;
+}
+
+/**
+ * Starts the inference gateway: authenticates the tenant key, checks the tier allowlist and
+ * limits, routes to the model's pool, waits for a cold pool within its budget, retries failures
+ * before the first byte, streams the answer back and meters tokens per tenant and model.
+ */
+export async function startGateway(config: InferenceGatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
+  const now = options.now ?? Date.now;
+  const metrics = new GatewayMetrics();
+  const tenants = new Map(config.tenants.map((t) => [t.id, t]));
+  const limiters = new Map(config.tenants.map((t) => [t.id, new TenantLimiter(t, now)]));
+  const keys = new KeyRing(config.keysDir, [...tenants.keys()]);
+  const reloadKeys = () => {
+    const { loaded, missing } = keys.reload();
+    metrics.keys.set({}, loaded);
+    if (missing.length > 0) console.warn(`inference-gateway: no key file for tenants ${missing.join(', ')}; their requests get 401 until it appears`);
+  };
+  reloadKeys();
+  const reloadTimer = setInterval(reloadKeys, options.keyReloadMs ?? 60_000);
+  reloadTimer.unref();
+  const inflight = new Set<ServerResponse>();
+
+  async function proxy(req: IncomingMessage, res: ServerResponse, tenantId: string, model: ModelId, payload: Record<string, unknown>): Promise<number> {
+    const route = config.models[model]!;
+    const started = now();
+    const deadline = started + route.coldStartBudgetSeconds * 1000;
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    if (payload.stream === true) payload.stream_options = { ...(payload.stream_options as object), include_usage: true };
+    const body = Buffer.from(JSON.stringify(payload));
+    let attempt = 0;
+    for (;;) {
+      const upstream = route.upstreams[attempt % route.upstreams.length]!;
+      try {
+        const upstreamRes = await openUpstream(upstream, req.url!, 'POST', body, config.upstream.connectTimeoutMs, abort.signal);
+        return await relay(upstreamRes, res, tenantId, model);
+      } catch (err) {
+        if (!(err instanceof UpstreamUnavailable)) {
+          if (abort.signal.aborted) return 499;
+          throw err;
+        }
+        if (abort.signal.aborted) return 499; // the client left while we waited
+        attempt++;
+        metrics.retries.inc({ model, reason: err.reason });
+        const backoff = Math.min(config.upstream.retryBackoffMs * 2 ** (attempt - 1), config.upstream.retryBackoffMs * 8);
+        const canWait = route.coldStartBudgetSeconds > 0 ? now() + backoff < deadline : attempt < config.upstream.maxAttempts;
+        if (canWait) {
+          await sleep(backoff, abort.signal);
+          continue;
+        }
+        if (route.degradedFallback) {
+          metrics.degraded.inc({ tenant: tenantId, model });
+          res.setHeader('x-panal-degraded', 'true');
+          res.setHeader('x-panal-requested-model', model);
+          return proxy(req, res, tenantId, route.degradedFallback, { ...payload, model: route.degradedFallback });
+        }
+        const waited = ((now() - started) / 1000).toFixed(1);
+        sendError(res, 503, 'model_unavailable', `model ${model} did not answer after ${attempt} attempts in ${waited}s (${err.message}); try again shortly`, { 'retry-after': '30' });
+        return 503;
+      }
+    }
+  }
+
+  function relay(upstreamRes: IncomingMessage, res: ServerResponse, tenantId: string, model: ModelId): Promise<number> {
+    return new Promise((resolveRelay) => {
+      const status = upstreamRes.statusCode ?? 502;
+      const contentType = String(upstreamRes.headers['content-type'] ?? 'application/json');
+      const streaming = contentType.startsWith('text/event-stream');
+      res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-cache' });
+      let pending = '';
+      const whole: Buffer[] = [];
+      let usage: { prompt: number; completion: number } | undefined;
+      const idle = setTimeout(() => upstreamRes.destroy(new Error('upstream idle')), config.upstream.idleTimeoutMs);
+      upstreamRes.on('data', (chunk: Buffer) => {
+        idle.refresh();
+        res.write(chunk);
+        if (!streaming) {
+          whole.push(chunk);
+          return;
+        }
+        pending += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, nl).trim();
+          pending = pending.slice(nl + 1);
+          if (!line.startsWith('data:') || line.includes('[DONE]') || !line.includes('"usage"')) continue;
+          try {
+            usage = usageOf(JSON.parse(line.slice(5))) ?? usage;
+          } catch {
+            // A malformed chunk is passed through untouched; it only means no usage from it.
+          }
+        }
+      });
+      const finish = (code: number) => {
+        clearTimeout(idle);
+        if (!streaming && whole.length > 0) {
+          try {
+            usage = usageOf(JSON.parse(Buffer.concat(whole).toString('utf8')));
+          } catch {
+            // Not JSON: no usage to meter.
+          }
+        }
+        if (usage) {
+          metrics.tokens.inc({ tenant: tenantId, model, type: 'prompt' }, usage.prompt);
+          metrics.tokens.inc({ tenant: tenantId, model, type: 'completion' }, usage.completion);
+          limiters.get(tenantId)!.record(usage.prompt + usage.completion);
+        }
+        resolveRelay(code);
+      };
+      upstreamRes.on('end', () => {
+        res.end();
+        finish(status);
+      });
+      upstreamRes.on('error', () => {
+        res.destroy();
+        finish(502);
+      });
+    });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const auth = req.headers.authorization ?? '';
+    const tenantId = auth.startsWith('Bearer ') ? keys.tenantFor(auth.slice(7).trim()) : undefined;
+    if (!tenantId) {
+      metrics.rejected.inc({ tenant: '', reason: 'unauthorized' });
+      return sendError(res, 401, 'invalid_api_key', 'missing or unknown bearer key');
+    }
+    const tenant = tenants.get(tenantId)!;
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && path === '/v1/models') {
+      const body = JSON.stringify({ object: 'list', data: tenant.models.map((id) => ({ id, object: 'model', owned_by: 'panal' })) });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(body);
+      return;
+    }
+    if (req.method !== 'POST' || !INFERENCE_PATHS.has(path)) {
+      metrics.rejected.inc({ tenant: tenantId, reason: 'not_found' });
+      return sendError(res, 404, 'not_found', `${req.method} ${path} is not an inference endpoint of this gateway`);
+    }
+    let payload: Record<string, unknown>;
+    try {
+      payload = JSON.parse((await readBody(req)).toString('utf8')) as Record<string, unknown>;
+    } catch {
+      metrics.rejected.inc({ tenant: tenantId, reason: 'bad_request' });
+      return sendError(res, 400, 'invalid_body', 'the body must be a JSON object of at most 8 MiB');
+    }
+    const model = String(payload.model ?? '') as ModelId;
+    if (!(model in config.models)) {
+      metrics.rejected.inc({ tenant: tenantId, reason: 'unknown_model' });
+      return sendError(res, 404, 'model_not_found', `model "${model}" is not served; GET /v1/models lists yours`);
+    }
+    if (!tenant.models.includes(model)) {
+      metrics.rejected.inc({ tenant: tenantId, reason: 'model_not_allowed' });
+      return sendError(res, 403, 'model_not_allowed', `model "${model}" is not in the ${tenant.tier} tier; allowed: ${tenant.models.join(', ')}`);
+    }
+    const limiter = limiters.get(tenantId)!;
+    const verdict = limiter.admit();
+    if (verdict) {
+      metrics.rejected.inc({ tenant: tenantId, reason: verdict });
+      return sendError(res, 429, verdict, `tenant ${tenantId}: ${verdict.replace(/_/g, ' ')}`, { 'retry-after': String(limiter.retryAfterSeconds()) });
+    }
+    metrics.received.inc({ model });
+    metrics.inflight.inc({ model });
+    const started = now();
+    let status = 500;
+    try {
+      status = await proxy(req, res, tenantId, model, payload);
+    } finally {
+      metrics.inflight.inc({ model }, -1);
+      metrics.requests.inc({ tenant: tenantId, model, code: String(status) });
+      metrics.duration.observe({ model }, (now() - started) / 1000);
+    }
+  }
+
+  const api = createServer((req, res) => {
+    inflight.add(res);
+    res.on('close', () => inflight.delete(res));
+    handle(req, res).catch((err: Error) => {
+      console.error(`inference-gateway: ${req.method} ${req.url}: ${err.stack ?? err.message}`);
+      sendError(res, 500, 'internal_error', 'internal error');
+    });
+  });
+  api.requestTimeout = 0; // cold starts can take minutes; the cold-start budget bounds the wait instead
+  let ready = true;
+  const admin = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(metrics.render());
+    } else if (req.url === '/healthz' || req.url === '/readyz') {
+      res.writeHead(ready || req.url === '/healthz' ? 200 : 503);
+      res.end(ready ? 'ok' : 'draining');
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  const listen = (server: Server, port: number) =>
+    new Promise<number>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(port, options.host ?? '0.0.0.0', () => resolveListen((server.address() as AddressInfo).port));
+    });
+  const host = options.host ?? '0.0.0.0';
+  const shown = host === '0.0.0.0' ? '127.0.0.1' : host;
+  const apiPort = await listen(api, options.port ?? config.listenPort);
+  const adminPort = await listen(admin, options.metricsPort ?? config.metricsPort);
+  return {
+    url: `http://${shown}:${apiPort}`,
+    metricsUrl: `http://${shown}:${adminPort}`,
+    metrics,
+    close: async () => {
+      ready = false;
+      clearInterval(reloadTimer);
+      // close() waits for every connection; idle keep-alive ones would hold it until they time out.
+      const apiClosed = new Promise<void>((r) => api.close(() => r()));
+      api.closeIdleConnections();
+      await apiClosed;
+      const adminClosed = new Promise<void>((r) => admin.close(() => r()));
+      admin.closeIdleConnections();
+      await adminClosed;
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { deriveInferenceGatewayConfig, OLLAMA_PORT, type Environment, type ModelId, type Tenant } from '@panal/tenant-config';
+import { k8s } from 'cdk8s-plus-34';
+import { Construct } from 'constructs';
+import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/hardening';
+import { appLabels, PANAL_LABELS } from '../common/labels';
+import { azureMonitorScraper, tcpPort } from '../common/network-policy';
+import { AKS_AGENTPOOL_LABEL, NodePool } from '../common/node-pools';
+import { syncWave, SyncWave } from '../common/sync-waves';
+import { zoneSpread } from '../common/topology-spread';
+import { PodMonitor } from '../imports/azmonitoring.coreos.com';
+import { TenantWorkloads } from '../tenant/tenant-workloads';
+import { GatewayTenantKeys } from './gateway-tenant-keys';
+
+/** Props of {@link InferenceGateway}. */
+export interface InferenceGatewayProps {
+  /** Namespace, service, port and pod labels of the gateway; images; Key Vault names. */
+  readonly environment: Environment;
+  /** Every loaded tenant; active ones get a key. */
+  readonly tenants: readonly Tenant[];
+  /** Client id of the gateway's managed identity. @default - no tenant key is mounted and every request gets 401 */
+  readonly workloadIdentityClientId?: string;
+  /**
+   * Seconds a premium request waits for the pool to come up from zero (BRIEF D7 cold-start budget).
+   * @default 600
+   */
+  readonly premiumColdStartBudgetSeconds?: number;
+  /** Model answering premium requests, flagged as degraded, when the budget is spent. @default - none (503) */
+  readonly premiumDegradedFallback?: ModelId;
+  /**
+   * Replica bounds; at least 3 so that one per zone survives a zone loss with two left.
+   * @default { min: 3, max: 12 }
+   */
+  readonly replicas?: { readonly min: number; readonly max: number };
+}
+
+/** File name of the configuration inside its ConfigMap and mount. */
+export const GATEWAY_CONFIG_FILE = 'gateway.json';
+
+/**
+ * The shared inference gateway (BRIEF D8; apps/inference-gateway): ConfigMap with the
+ * configuration derived from the tenant folders, Deployment (≥3 replicas across zones), Service,
+ * PDB, HPA, per-tenant key mounts, an Azure Monitor PodMonitor for its metrics, and its
+ * NetworkPolicies (tenant OpenWebUI pods in; model pools out).
+ */
+export class InferenceGateway extends Construct {
+  /** The rendered configuration, as the gateway reads it. */
+  public readonly configJson: string;
+
+  constructor(scope: Construct, id: string, props: InferenceGatewayProps) {
+    super(scope, id);
+    const env = props.environment;
+    const gw = env.inferenceGateway;
+    const ns = gw.namespace;
+    const replicas = props.replicas ?? { min: 3, max: 12 };
+    if (replicas.min < 3) throw new Error(`replicas.min must be at least 3 (one per zone), but ${replicas.min} was provided`);
+    if (replicas.max < replicas.min) throw new Error(`replicas.max must be at least replicas.min (${replicas.min}), but ${replicas.max} was provided`);
+    const budget = props.premiumColdStartBudgetSeconds ?? 600;
+    if (budget < 60 || budget > 1800) throw new Error(`premiumColdStartBudgetSeconds must be between 60 and 1800, but ${budget} was provided`);
+
+    const config = deriveInferenceGatewayConfig({ tenants: props.tenants, listenPort: gw.port, premiumColdStartBudgetSeconds: budget, premiumDegradedFallback: props.premiumDegradedFallback });
+    this.configJson = `${JSON.stringify(config, null, 2)}\n`;
+    const active = props.tenants.filter((t) => t.state === 'active');
+    const name = gw.service;
+    const labels = { ...appLabels(name, 'gateway'), ...gw.podLabels };
+    const meta = { name, namespace: ns, labels, annotations: syncWave(SyncWave.workloads) };
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name, namespace: ns, labels, ...(props.workloadIdentityClientId ? { annotations: { 'azure.workload.identity/client-id': props.workloadIdentityClientId } } : {}) },
+      automountServiceAccountToken: false,
+    });
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { ...meta, annotations: syncWave(SyncWave.dependencies) },
+      data: { [GATEWAY_CONFIG_FILE]: this.configJson },
+    });
+    const keys = props.workloadIdentityClientId
+      ? new GatewayTenantKeys(this, 'Keys', { namespace: ns, tenants: active, environment: env, workloadIdentityClientId: props.workloadIdentityClientId, keysDir: config.keysDir })
+      : undefined;
+
+    new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: meta,
+      spec: {
+        revisionHistoryLimit: 5,
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        selector: { matchLabels: gw.podLabels },
+        template: {
+          metadata: {
+            labels: { ...labels, 'azure.workload.identity/use': 'true' },
+            // A new configuration (tenant added, tier changed) rolls the pods.
+            annotations: { 'panal.io/config-sha256': createHash('sha256').update(this.configJson).digest('hex') },
+          },
+          spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(10001),
+            nodeSelector: { [AKS_AGENTPOOL_LABEL]: NodePool.cpu },
+            // Streams in flight finish; a premium cold-start wait is retried by the client.
+            terminationGracePeriodSeconds: 120,
+            topologySpreadConstraints: zoneSpread(gw.podLabels),
+            containers: [
+              {
+                name: 'gateway',
+                image: env.images.inferenceGateway,
+                imagePullPolicy: 'IfNotPresent',
+                args: ['--config', `/etc/inference-gateway/${GATEWAY_CONFIG_FILE}`],
+                ports: [
+                  { name: 'http', containerPort: gw.port },
+                  { name: 'metrics', containerPort: config.metricsPort },
+                ],
+                resources: containerResources({ cpuRequestMilli: 500, cpuLimitMilli: 2000, memoryRequestMiB: 256, memoryLimitMiB: 512 }),
+                securityContext: restrictedContainerSecurityContext(),
+                readinessProbe: { httpGet: { path: '/readyz', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 5, failureThreshold: 2 },
+                livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20, failureThreshold: 3 },
+                lifecycle: { preStop: { sleep: { seconds: 10 } } },
+                volumeMounts: [{ name: 'config', mountPath: '/etc/inference-gateway', readOnly: true }, ...(keys?.volumeMounts ?? [])],
+              },
+            ],
+            volumes: [{ name: 'config', configMap: { name } }, ...(keys?.volumes ?? [])],
+          },
+        },
+      },
+    });
+    new k8s.KubeService(this, 'Service', {
+      metadata: meta,
+      spec: { type: 'ClusterIP', selector: gw.podLabels, ports: [{ name: 'http', port: gw.port, targetPort: k8s.IntOrString.fromString('http') }] },
+    });
+    new k8s.KubePodDisruptionBudget(this, 'Pdb', {
+      metadata: meta,
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: gw.podLabels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+    });
+    new k8s.KubeHorizontalPodAutoscalerV2(this, 'Hpa', {
+      metadata: meta,
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+        minReplicas: replicas.min,
+        maxReplicas: replicas.max,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],
+      },
+    });
+    new PodMonitor(this, 'PodMonitor', {
+      metadata: meta,
+      spec: {
+        // Limits Microsoft asks for so series are not dropped. @see https://learn.microsoft.com/azure/azure-monitor/containers/prometheus-metrics-scrape-crd
+        labelLimit: 63,
+        labelNameLengthLimit: 511,
+        labelValueLengthLimit: 1023,
+        selector: { matchLabels: gw.podLabels },
+        podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '15s' }],
+      },
+    });
+
+    const policy = (policyName: string, spec: k8s.NetworkPolicySpec) =>
+      new k8s.KubeNetworkPolicy(this, policyName, { metadata: { name: policyName, namespace: ns, annotations: syncWave(SyncWave.guardRails) }, spec });
+    policy('gateway-ingress-from-tenants', {
+      podSelector: { matchLabels: gw.podLabels },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { [PANAL_LABELS.role]: 'tenant' } }, podSelector: { matchLabels: TenantWorkloads.openWebUI.serverLabels } }], ports: [tcpPort(gw.port)] }],
+    });
+    policy('gateway-ingress-metrics-from-scraper', {
+      podSelector: { matchLabels: gw.podLabels },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [azureMonitorScraper()], ports: [tcpPort(config.metricsPort)] }],
+    });
+    policy('gateway-egress-to-models', {
+      podSelector: { matchLabels: gw.podLabels },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ namespaceSelector: { matchLabels: { [PANAL_LABELS.role]: 'models' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ollama' } } }], ports: [tcpPort(OLLAMA_PORT)] }],
+    });
+  }
+}

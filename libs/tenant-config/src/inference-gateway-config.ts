@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { MODEL_CATALOGUE, modelServiceUrl } from './models';
+import type { Tenant } from './tenant';
+import { MODEL_IDS, TIER_PROFILES, TIERS, type ModelId } from './tiers';
+
+const modelId = z.enum(MODEL_IDS);
+const positiveInt = z.number().int().positive();
+
+/**
+ * Schema of the inference gateway's configuration file (`gateway.json`): rendered by
+ * cluster-addons from the tenant folders, tier profiles and model catalogue, read by the gateway
+ * at start. Key values are not in it: each tenant's key is a file under `keysDir/<tenant id>/`,
+ * mounted from that tenant's Key Vault.
+ */
+export const inferenceGatewayConfigSchema = z.strictObject({
+  /** Format version; the gateway refuses files it does not understand. */
+  version: z.literal(1),
+  /** Port of the OpenAI-compatible API (the only port tenants may reach). */
+  listenPort: z.number().int().min(1).max(65535),
+  /** Port of `/metrics`, `/healthz` and `/readyz` (scraped by Prometheus, never reachable by tenants). */
+  metricsPort: z.number().int().min(1).max(65535),
+  /** Folder with one sub-folder per tenant holding the file `inference-gateway-key`. */
+  keysDir: z.string().min(1),
+  /** How the gateway talks to model pools. */
+  upstream: z.strictObject({
+    /** Budget to open a connection to one upstream before counting the attempt as failed. */
+    connectTimeoutMs: positiveInt,
+    /** Attempts on a connection error before the first response byte (warm models). */
+    maxAttempts: positiveInt,
+    /** Pause between attempts; doubles up to 8× this value. */
+    retryBackoffMs: positiveInt,
+    /** Longest a response may stay silent once streaming has started. */
+    idleTimeoutMs: positiveInt,
+  }),
+  /** Routes per model. */
+  models: z.record(
+    modelId,
+    z.strictObject({
+      /** Base URLs of the model's Services (OpenAI API under `/v1`). */
+      upstreams: z.array(z.string().url()).min(1),
+      /**
+       * Seconds a request keeps retrying while the model's pool comes up from zero replicas; 0 for
+       * always-warm models, which use `upstream.maxAttempts` instead.
+       */
+      coldStartBudgetSeconds: z.number().int().min(0),
+      /** Model to answer with, flagged `x-panal-degraded: true`, once the cold-start budget is spent. */
+      degradedFallback: modelId.optional(),
+    }),
+  ),
+  /** Tenant keys and what each may do. */
+  tenants: z.array(
+    z.strictObject({
+      id: z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/),
+      tier: z.enum(TIERS),
+      models: z.array(modelId).min(1),
+      requestsPerMinute: positiveInt,
+      tokensPerMinute: positiveInt,
+      monthlyTokenBudget: positiveInt,
+    }),
+  ),
+});
+
+/** A parsed gateway configuration. */
+export type InferenceGatewayConfig = z.output<typeof inferenceGatewayConfigSchema>;
+
+/** Options of {@link deriveInferenceGatewayConfig}. */
+export interface DeriveGatewayConfigOptions {
+  /** Every loaded tenant; only `active` ones get a key (the others have no Key Vault secret mounted yet). */
+  readonly tenants: readonly Tenant[];
+  /** Port of the OpenAI-compatible API. */
+  readonly listenPort: number;
+  /** Cold-start budget of models served from a pool that scales to zero, in seconds. */
+  readonly premiumColdStartBudgetSeconds: number;
+  /** Standard model that answers Premium requests, flagged as degraded, when the budget is spent. @default - none: the request fails with 503 */
+  readonly premiumDegradedFallback?: ModelId;
+}
+
+/** Where tenant key files are mounted in the gateway pods. */
+export const GATEWAY_KEYS_DIR = '/var/run/panal/tenant-keys';
+
+/** Port of the gateway's metrics and health endpoints. */
+export const GATEWAY_METRICS_PORT = 9090;
+
+/**
+ * The gateway configuration, derived only from the tenant folders (tier, state), the tier profiles
+ * (allowlist and limits) and the model catalogue (routes): nothing in it is written by hand.
+ */
+export function deriveInferenceGatewayConfig(options: DeriveGatewayConfigOptions): InferenceGatewayConfig {
+  const models = Object.fromEntries(
+    MODEL_IDS.map((id) => {
+      const spec = MODEL_CATALOGUE[id];
+      const premium = spec.pool === 'premium';
+      return [
+        id,
+        {
+          upstreams: [modelServiceUrl(spec)],
+          coldStartBudgetSeconds: premium ? options.premiumColdStartBudgetSeconds : 0,
+          ...(premium && options.premiumDegradedFallback ? { degradedFallback: options.premiumDegradedFallback } : {}),
+        },
+      ];
+    }),
+  ) as InferenceGatewayConfig['models'];
+  const tenants = options.tenants
+    .filter((t) => t.state === 'active')
+    .map((t) => ({ id: t.id, tier: t.tier, models: [...t.models], ...TIER_PROFILES[t.tier].gateway }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+  return inferenceGatewayConfigSchema.parse({
+    version: 1,
+    listenPort: options.listenPort,
+    metricsPort: GATEWAY_METRICS_PORT,
+    keysDir: GATEWAY_KEYS_DIR,
+    upstream: { connectTimeoutMs: 2_000, maxAttempts: 3, retryBackoffMs: 250, idleTimeoutMs: 120_000 },
+    models,
+    tenants,
+  });
+}
