@@ -16,7 +16,7 @@ NODE_STAMP := node_modules/.panal-npm-ci
 NX := node_modules/.bin/nx
 TSX := node_modules/.bin/tsx
 
-.PHONY: help setup synth test bench affected clean-cache
+.PHONY: help setup synth test bench bench-gateway affected providers clean-cache
 
 help: ## List every entry point
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -27,7 +27,7 @@ $(NODE_STAMP): package.json package-lock.json
 
 setup: $(NODE_STAMP) ## Install npm dependencies from the lock file (Go and Python tools install on first use)
 
-synth: $(NODE_STAMP) ## Synthesize the whole platform for the bundled example environment into dist/manifests
+synth: $(NODE_STAMP) ## Synthesize the whole platform: dist/manifests (example environment) and dist/terraform (prod, dev)
 	$(NX) run-many -t synth --outputStyle=stream
 
 test: $(NODE_STAMP) ## Run every test: lint, unit tests, schema validation, freshness of dist/ (what CI runs)
@@ -38,10 +38,16 @@ test: $(NODE_STAMP) ## Run every test: lint, unit tests, schema validation, fres
 
 affected: $(NODE_STAMP) ## What a pull request runs: nx affected against origin/main, then the dist/ gate
 	$(NX) affected -t lint test synth validate --base=$${NX_BASE:-origin/main} --outputStyle=stream
-	git diff --exit-code -- dist/manifests
+	git diff --exit-code -- dist/manifests dist/terraform
 
 bench: $(NODE_STAMP) ## Print synth/validate figures for 500 generated tenants (see docs/benchmarks.md)
 	$(TSX) tools/bench/bench-tenants.ts
+
+bench-gateway: $(NODE_STAMP) ## Print inference gateway overhead p50/p99 and requests/s (see docs/modelos-y-gpu.md)
+	$(TSX) apps/inference-gateway/scripts/bench-gateway.ts
+
+providers: ## Build the pinned Terraform providers into $(PANAL_CACHE) for terraform validate (slow once; PANAL_PROVIDER_GIT if the Go proxy lacks a commit)
+	bash tools/terraform/ensure-providers.sh
 
 clean-cache: ## Remove nx's local cache (tool caches in $(PANAL_CACHE) are kept)
 	rm -rf .nx/cache .out

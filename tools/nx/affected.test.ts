@@ -16,18 +16,31 @@ function affectedBy(...files: string[]): string[] {
 }
 
 describe('nx affected', () => {
-  it('runs only the tenants project when one tenant folder changes', () => {
-    expect(affectedBy('apps/tenants/tenants/acme/tenant.yaml')).toEqual(['tenants']);
+  it('runs the tenants project and the Azure side of tenants (platform-infra), not Argo CD, when one tenant folder changes', () => {
+    const affected = affectedBy('apps/tenants/tenants/acme/tenant.yaml');
+    // platform-infra synthesizes each tenant's Key Vault, identity, database and uploads container
+    // from the same folders (implicitDependencies: tenants), so its dist/terraform must be refreshed too.
+    expect(affected).toEqual(expect.arrayContaining(['tenants', 'platform-infra']));
+    // cluster-addons derives the inference gateway's tenant keys, allowlists and limits from the folders.
+    expect(affected).toContain('cluster-addons');
+    expect(affected).not.toContain('argocd');
+    expect(affected).not.toContain('k8s-constructs');
   });
 
-  it('runs only the tenants project when its rendered output changes', () => {
-    expect(affectedBy('dist/manifests/tenants/acme/namespace-tenant-acme.yaml')).toEqual(['tenants']);
+  it('runs the tenants project (and its implicit dependents), not Argo CD, when its rendered output changes', () => {
+    const affected = affectedBy('dist/manifests/tenants/acme/namespace-tenant-acme.yaml');
+    expect(affected).toContain('tenants');
+    // cluster-addons evaluates tenant and platform NetworkPolicies together (platform-isolation.test.ts).
+    expect(affected).toContain('cluster-addons');
+    expect(affected).not.toContain('argocd');
+    expect(affected).not.toContain('k8s-constructs');
   });
 
   it('runs both cdk8s apps when the shared constructs change', () => {
     const affected = affectedBy('libs/k8s-constructs/src/tenant/open-webui.ts');
-    expect(affected).toEqual(expect.arrayContaining(['k8s-constructs', 'tenants', 'cluster-addons', 'argocd']));
-    expect(affected).not.toContain('platform-infra');
+    // platform-infra is affected too: it renders the Argo CD root objects and names the tenant
+    // ServiceAccount through these constructs, so the identity it federates can never diverge.
+    expect(affected).toEqual(expect.arrayContaining(['k8s-constructs', 'tenants', 'cluster-addons', 'argocd', 'platform-infra']));
   });
 
   it('runs the Argo CD project, not the tenants, when only Argo CD objects change', () => {

@@ -9,8 +9,9 @@ import { analyzeConnectivity, connectionToString, isAllowed, isWorkload, type Co
  * network-config-analyzer (tools/netpol), not by checking that policy objects exist.
  *
  * Input: every rendered tenant in dist/manifests/tenants plus stand-ins for the shared platform
- * (fixtures/platform-stand-ins, clearly labelled): the real shared services are not rendered yet, and
- * the stand-ins have no policies, so every "no path" below holds on the tenant policies alone.
+ * (fixtures/platform-stand-ins, clearly labelled). The stand-ins have no policies, so every "no path"
+ * below holds on the tenant policies alone. The proof with the real platform namespaces and their
+ * policies is apps/cluster-addons/src/platform-isolation.test.ts.
  */
 const repoRoot = resolve(__dirname, '../../..');
 const tenantsDir = join(repoRoot, 'dist/manifests/tenants');

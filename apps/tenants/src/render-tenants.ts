@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadEnvironment, loadTenants, type Tenant } from '@panal/tenant-config';
-import { TenantChart, toManifestFiles, type KubeObject } from '@panal/k8s-constructs';
+import { POD_SECURITY_VERSION, TenantChart, toManifestFiles, type KubeObject } from '@panal/k8s-constructs';
 import { App } from 'cdk8s';
 
 /** Folder with one sub-folder per tenant, relative to the repository root. */
@@ -9,11 +9,8 @@ export const TENANTS_DIR = 'apps/tenants/tenants';
 /** Folder the tenants app writes, relative to the repository root; Argo CD reads it. */
 export const TENANTS_OUT_DIR = 'dist/manifests/tenants';
 
-/**
- * Kubernetes minor Pod Security `restricted` is pinned to: the AKS minor the platform targets.
- * @see docs/adr/0001-cdk8s-plus-34.md
- */
-export const POD_SECURITY_VERSION = 'v1.34';
+/** Kubernetes minor Pod Security `restricted` is pinned to (shared with cluster-addons). */
+export { POD_SECURITY_VERSION };
 
 /** Options of {@link renderTenants}. */
 export interface RenderTenantsOptions {

@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Filesystem mirror built by `tools/terraform/ensure-providers.sh` (unpacked layout). */
+export function providerMirrorDir(): string {
+  return join(process.env.PANAL_CACHE ?? join(homedir(), '.cache', 'panal'), 'terraform-providers');
+}
+
+/** A provider a stack requires, as cdktf pins it: `registry.terraform.io/hashicorp/<name>` at an exact version. */
+export interface RequiredProvider {
+  /** Local name, e.g. `azurerm`. */
+  readonly name: string;
+  /** Source address, e.g. `hashicorp/azurerm`. */
+  readonly source: string;
+  /** Exact version, e.g. `4.55.0`. */
+  readonly version: string;
+}
+
+/** The providers a synthesized stack pins. */
+export function requiredProviders(stackJson: string): RequiredProvider[] {
+  const json = JSON.parse(stackJson) as { terraform?: { required_providers?: Record<string, { source: string; version: string }> } };
+  return Object.entries(json.terraform?.required_providers ?? {})
+    .map(([name, p]) => ({ name, source: p.source, version: p.version }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Path of a provider binary in the mirror. */
+export function providerBinary(p: RequiredProvider, mirror = providerMirrorDir()): string {
+  // cdktf writes `azurerm` for some providers and `hashicorp/azuread` for others: both mean hashicorp/<type>.
+  const parts = p.source.replace(/^registry\.terraform\.io\//, '').split('/');
+  const [namespace, type] = parts.length === 1 ? ['hashicorp', parts[0]] : parts;
+  return join(mirror, 'registry.terraform.io', namespace, type, p.version, 'linux_amd64', `terraform-provider-${type}_v${p.version}_x5`);
+}
+
+/** Providers of the given stacks that are not in the mirror, as `name@version`. */
+export function missingProviders(stacks: Iterable<string>, mirror = providerMirrorDir()): string[] {
+  const missing = new Set<string>();
+  for (const json of stacks) for (const p of requiredProviders(json)) if (!existsSync(providerBinary(p, mirror))) missing.add(`${p.name}@${p.version}`);
+  return [...missing].sort();
+}
+
+/** Result of validating one stack. */
+export interface StackValidation {
+  /** `true` when Terraform found no error. */
+  readonly valid: boolean;
+  /** Error and warning summaries (`severity: summary — detail`). */
+  readonly diagnostics: string[];
+}
+
+/**
+ * `terraform init` from the provider mirror only (`-plugin-dir`: no registry, no network, no
+ * backend) and `terraform validate` on one synthesized stack, against the real provider schemas.
+ * A throw-away CLI config keeps the user's `~/.terraformrc` and credentials out of it.
+ */
+export function terraformValidate(stackJson: string, mirror = providerMirrorDir(), terraform = 'terraform'): StackValidation {
+  const dir = mkdtempSync(join(tmpdir(), 'panal-tf-validate-'));
+  try {
+    writeFileSync(join(dir, 'cdk.tf.json'), stackJson);
+    writeFileSync(join(dir, 'cli.tfrc'), '# generated: providers come only from -plugin-dir\n');
+    const env = { ...process.env, TF_CLI_CONFIG_FILE: join(dir, 'cli.tfrc'), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_PLUGIN_CACHE_DIR: '' };
+    const init = spawnSync(terraform, ['init', '-backend=false', '-input=false', '-no-color', `-plugin-dir=${mirror}`], { cwd: dir, env, encoding: 'utf8' });
+    if (init.status !== 0) return { valid: false, diagnostics: [`init failed: ${(init.stderr || init.stdout).trim()}`] };
+    const run = spawnSync(terraform, ['validate', '-json', '-no-color'], { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const out = JSON.parse(run.stdout) as { valid: boolean; diagnostics: { severity: string; summary: string; detail?: string }[] };
+    return { valid: out.valid, diagnostics: out.diagnostics.map((d) => `${d.severity}: ${d.summary}${d.detail ? ` — ${d.detail}` : ''}`) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,52 @@
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider/index.js';
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group/index.js';
+import { AzurermBackend, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import type { InfraEnvironment } from '../environments/infra-environment';
+import { platformNames, type PlatformNames, type StackName } from '../naming';
+
+/** Props of {@link PanalStack}. */
+export interface PanalStackProps {
+  /** The environment this stack belongs to. */
+  readonly env: InfraEnvironment;
+  /** Which stack this is: names its state file and its resource group. */
+  readonly stack: StackName;
+}
+
+/**
+ * Base of every stack: an azurerm backend (state `<env>/<stack>.tfstate`, Entra ID auth, so the
+ * synthesized JSON holds no absolute local path and no key), the azurerm provider, and the stack's
+ * own resource group.
+ * @see https://developer.hashicorp.com/terraform/language/backend/azurerm
+ */
+export abstract class PanalStack extends TerraformStack {
+  /** The environment. */
+  public readonly env: InfraEnvironment;
+  /** Names of the environment's shared resources. */
+  public readonly names: PlatformNames;
+  /** The stack's resource group. */
+  public readonly resourceGroup: ResourceGroup;
+
+  constructor(scope: Construct, id: string, props: PanalStackProps) {
+    super(scope, id);
+    this.env = props.env;
+    this.names = platformNames(props.env);
+    new AzurermBackend(this, {
+      resourceGroupName: props.env.state.resourceGroupName,
+      storageAccountName: props.env.state.storageAccountName,
+      containerName: props.env.state.containerName,
+      key: `${props.env.name}/${props.stack}.tfstate`,
+      useAzureadAuth: true,
+    });
+    // subscription_id comes from ARM_SUBSCRIPTION_ID at plan time: it is not part of the design.
+    new AzurermProvider(this, 'azurerm', {
+      features: [{ keyVault: [{ purgeSoftDeleteOnDestroy: false, recoverSoftDeletedKeyVaults: true }] }],
+      storageUseAzuread: true,
+    });
+    this.resourceGroup = new ResourceGroup(this, 'resource-group', {
+      name: this.names.resourceGroup(props.stack),
+      location: props.env.region,
+      tags: { ...props.env.tags, 'panal.io/stack': props.stack },
+    });
+  }
+}

@@ -1,0 +1,133 @@
+import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group/index.js';
+import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule/index.js';
+import { PrivateDnsZone } from '@cdktf/provider-azurerm/lib/private-dns-zone/index.js';
+import { PrivateDnsZoneVirtualNetworkLink } from '@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link/index.js';
+import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group/index.js';
+import { Subnet } from '@cdktf/provider-azurerm/lib/subnet/index.js';
+import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/subnet-network-security-group-association/index.js';
+import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network/index.js';
+import { Construct } from 'constructs';
+import type { NetworkSettings } from '../environments/infra-environment';
+import type { PlatformNames } from '../naming';
+
+/** Props of {@link PlatformNetwork}. */
+export interface PlatformNetworkProps {
+  /** Resource group that holds the network. */
+  readonly resourceGroup: ResourceGroup;
+  /** Address plan. */
+  readonly network: NetworkSettings;
+  /** Shared names. */
+  readonly names: PlatformNames;
+}
+
+/** A rule allowing inbound TCP from the AKS node subnet (overlay pods leave through their node's IP). */
+interface InboundAllow {
+  readonly name: string;
+  readonly ports: readonly string[];
+  readonly from: string;
+}
+
+/**
+ * The environment's virtual network: one subnet per tier (AKS nodes, PostgreSQL delegated subnet,
+ * private endpoints, Application Gateway for Containers), an NSG on every subnet that admits only
+ * what that tier serves, and the private DNS zones (linked to the VNet) that private access needs.
+ * @see https://learn.microsoft.com/azure/aks/concepts-network-azure-cni-overlay
+ * @see https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-networking-private
+ */
+export class PlatformNetwork extends Construct {
+  /** The VNet. */
+  public readonly vnet: VirtualNetwork;
+  /** Subnets by role. */
+  public readonly subnets: Readonly<Record<'aksNodes' | 'postgres' | 'privateEndpoints' | 'gateway', Subnet>>;
+  /** Private DNS zones by role. */
+  public readonly dnsZones: Readonly<Record<'postgres' | 'keyVault' | 'blob' | 'file', PrivateDnsZone>>;
+  private readonly subnetNames: PlatformNames['subnets'];
+
+  constructor(scope: Construct, id: string, props: PlatformNetworkProps) {
+    super(scope, id);
+    const { resourceGroup: rg, network: net, names } = props;
+    const base = { resourceGroupName: rg.name };
+    this.subnetNames = names.subnets;
+    this.vnet = new VirtualNetwork(this, 'vnet', { ...base, name: names.vnet, location: rg.location, addressSpace: [net.vnetCidr] });
+
+    const subnet = (key: keyof typeof names.subnets, cidr: string, extra: Partial<ConstructorParameters<typeof Subnet>[2]> = {}) =>
+      new Subnet(this, `subnet-${key}`, {
+        ...base,
+        name: names.subnets[key],
+        virtualNetworkName: this.vnet.name,
+        addressPrefixes: [cidr],
+        // Egress goes through the cluster's load balancer / NAT, never Azure's implicit default outbound access.
+        defaultOutboundAccessEnabled: false,
+        ...extra,
+      });
+    this.subnets = {
+      aksNodes: subnet('aksNodes', net.aksNodesSubnetCidr),
+      postgres: subnet('postgres', net.postgresSubnetCidr, {
+        delegation: [{ name: 'postgres', serviceDelegation: { name: 'Microsoft.DBforPostgreSQL/flexibleServers', actions: ['Microsoft.Network/virtualNetworks/subnets/join/action'] } }],
+      }),
+      privateEndpoints: subnet('privateEndpoints', net.privateEndpointsSubnetCidr, { privateEndpointNetworkPolicies: 'Enabled' }),
+      gateway: subnet('gateway', net.gatewaySubnetCidr, {
+        delegation: [{ name: 'agc', serviceDelegation: { name: 'Microsoft.ServiceNetworking/trafficControllers', actions: ['Microsoft.Network/virtualNetworks/subnets/join/action'] } }],
+      }),
+    };
+
+    const nodes = net.aksNodesSubnetCidr;
+    this.protect('aksNodes', rg, [
+      // Application Gateway for Containers reaches pods from its own subnet.
+      { name: 'allow-agc-to-nodes', ports: ['80', '443', '8080'], from: net.gatewaySubnetCidr },
+    ]);
+    this.protect('postgres', rg, [{ name: 'allow-aks-to-postgres', ports: ['5432', '6432'], from: nodes }]);
+    this.protect('privateEndpoints', rg, [
+      { name: 'allow-aks-to-private-endpoints', ports: ['443'], from: nodes },
+      { name: 'allow-aks-to-nfs', ports: ['2049'], from: nodes },
+    ]);
+    this.protect('gateway', rg, [{ name: 'allow-internet-https', ports: ['443'], from: 'Internet' }]);
+
+    const zone = (key: keyof typeof names.privateDnsZones) => {
+      const z = new PrivateDnsZone(this, `dns-${key}`, { ...base, name: names.privateDnsZones[key] });
+      new PrivateDnsZoneVirtualNetworkLink(this, `dns-${key}-link`, {
+        ...base,
+        name: `${names.vnet}-link`,
+        privateDnsZoneName: z.name,
+        virtualNetworkId: this.vnet.id,
+        registrationEnabled: false,
+      });
+      return z;
+    };
+    this.dnsZones = { postgres: zone('postgres'), keyVault: zone('keyVault'), blob: zone('blob'), file: zone('file') };
+  }
+
+  /** An NSG on the subnet: the given TCP allows, then deny every other inbound flow from the VNet. */
+  private protect(key: keyof PlatformNetwork['subnets'], rg: ResourceGroup, allows: readonly InboundAllow[]): void {
+    const nsg = new NetworkSecurityGroup(this, `nsg-${key}`, { name: `nsg-${this.subnetNames[key]}`, resourceGroupName: rg.name, location: rg.location });
+    allows.forEach((a, i) =>
+      new NetworkSecurityRule(this, `nsg-${key}-${a.name}`, {
+        name: a.name,
+        resourceGroupName: rg.name,
+        networkSecurityGroupName: nsg.name,
+        priority: 100 + i * 10,
+        direction: 'Inbound',
+        access: 'Allow',
+        protocol: 'Tcp',
+        sourceAddressPrefix: a.from,
+        sourcePortRange: '*',
+        destinationAddressPrefix: '*',
+        destinationPortRanges: [...a.ports],
+      }),
+    );
+    new NetworkSecurityRule(this, `nsg-${key}-deny-vnet-inbound`, {
+      name: 'deny-vnet-inbound',
+      resourceGroupName: rg.name,
+      networkSecurityGroupName: nsg.name,
+      priority: 4000,
+      direction: 'Inbound',
+      access: 'Deny',
+      protocol: '*',
+      sourceAddressPrefix: 'VirtualNetwork',
+      sourcePortRange: '*',
+      destinationAddressPrefix: '*',
+      destinationPortRange: '*',
+    });
+    new SubnetNetworkSecurityGroupAssociation(this, `nsg-${key}-association`, { subnetId: this.subnets[key].id, networkSecurityGroupId: nsg.id });
+  }
+}

@@ -1,0 +1,41 @@
+import { DEFAULT_NODE_POOLS } from '@panal/platform-model';
+import { addressPlan } from './address-plan';
+import type { InfraEnvironment } from './infra-environment';
+
+/**
+ * Production: Sweden Central (3 zones, H100 NVL capacity: BRIEF D1), the platform-model pools as
+ * they are, zone-redundant PostgreSQL with geo-redundant backups.
+ * Identifiers are placeholders (all-zero GUIDs): nothing here is a secret.
+ */
+export const PROD: InfraEnvironment = {
+  name: 'prod',
+  region: 'swedencentral',
+  namePrefix: 'pnlprd',
+  directoryTenantId: '00000000-0000-0000-0000-000000000000',
+  tags: { 'panal.io/environment': 'prod', 'panal.io/managed-by': 'platform-infra' },
+  state: { resourceGroupName: 'rg-pnlprd-tfstate', storageAccountName: 'pnlprdtfstate', containerName: 'tfstate' },
+  network: addressPlan(20),
+  aks: {
+    kubernetesVersion: '1.36',
+    nodePools: DEFAULT_NODE_POOLS,
+    autoscaler: { maxNodeProvisionTimeMinutes: 5, scaleDownUnneededMinutes: 10, scaleDownDelayAfterAddMinutes: 10 },
+    adminGroupObjectIds: ['00000000-0000-0000-0000-0000000000ad'],
+  },
+  postgres: {
+    skuName: 'GP_Standard_D4ds_v5',
+    version: '16',
+    storageMiB: 262144,
+    highAvailability: 'ZoneRedundant',
+    primaryZone: '1',
+    standbyZone: '2',
+    backupRetentionDays: 35,
+    geoRedundantBackup: true,
+  },
+  modelStorage: { nfsShareGiB: 2048, largestModelGiB: 40, maxModelLoadMinutes: 3 },
+  gitops: {
+    repoUrl: 'https://git.example.com/panal/platform.git',
+    revision: 'main',
+    argocdChartVersion: '9.1.0',
+    argocdHostname: 'argocd.prod.panal.example.com',
+  },
+};

@@ -1,0 +1,48 @@
+import type { InfraEnvironment } from './environments/infra-environment';
+
+/** Stacks of an environment, in apply order; each has its own state file `<env>/<stack>.tfstate`. */
+export const STACK_NAMES = ['network', 'observability', 'aks', 'secrets', 'data', 'storage', 'gitops', 'tenants'] as const;
+
+/** A stack name. */
+export type StackName = (typeof STACK_NAMES)[number];
+
+/**
+ * Names of every shared Azure resource of an environment. Stacks find each other's resources by
+ * these names (data sources), never through remote state, so a stack can be planned on its own and
+ * renaming anything here is a breaking change (Terraform would replace the resource).
+ * @see https://learn.microsoft.com/azure/cloud-adoption-framework/ready/azure-best-practices/resource-abbreviations
+ */
+export function platformNames(env: InfraEnvironment) {
+  const p = env.namePrefix;
+  return {
+    resourceGroup: (stack: StackName) => `rg-${p}-${stack}`,
+    vnet: `vnet-${p}`,
+    subnets: { aksNodes: 'snet-aks-nodes', postgres: 'snet-postgres', privateEndpoints: 'snet-private-endpoints', gateway: 'snet-agc' },
+    privateDnsZones: {
+      postgres: `${p}.private.postgres.database.azure.com`,
+      keyVault: 'privatelink.vaultcore.azure.net',
+      blob: 'privatelink.blob.core.windows.net',
+      file: 'privatelink.file.core.windows.net',
+    },
+    aksCluster: `aks-${p}`,
+    aksIdentity: `id-${p}-aks`,
+    postgresServer: `psql-${p}`,
+    platformKeyVault: `kv-${p}-platform`,
+    logAnalytics: `log-${p}`,
+    monitorWorkspace: `amw-${p}`,
+    grafana: `amg-${p}`,
+    appInsights: `appi-${p}`,
+    /** Storage account names: 3-24 lower-case letters and digits, globally unique. */
+    modelBlobAccount: `${p}models`,
+    modelFilesAccount: `${p}modelnfs`,
+    uploadsAccount: `${p}uploads`,
+    modelContainer: 'models',
+    modelShare: 'models',
+    tenantIdentity: (tenantId: string) => `id-${p}-tenant-${tenantId}`,
+    /** Identity of the Job that creates tenant database roles (PostgreSQL Entra administrator). */
+    databaseBootstrapIdentity: `id-${p}-db-bootstrap`,
+  };
+}
+
+/** What {@link platformNames} returns. */
+export type PlatformNames = ReturnType<typeof platformNames>;

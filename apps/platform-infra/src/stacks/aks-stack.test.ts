@@ -1,0 +1,93 @@
+import '../testing/cdktf-matchers';
+import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster/index.js';
+import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool/index.js';
+import { MonitorDataCollectionRule } from '@cdktf/provider-azurerm/lib/monitor-data-collection-rule/index.js';
+import { CRITICAL_ADDONS_ONLY_TAINT, DEFAULT_NODE_POOLS, GPU_TAINT, NodePool, SPOT_TAINT } from '@panal/platform-model';
+import { describe, expect, it } from 'vitest';
+import { formatTaint } from '../constructs/aks-node-pool';
+import { DEV } from '../environments/dev';
+import { PROD } from '../environments/prod';
+import { resourcesOf, synthStack } from '../testing/synth-stack';
+import { AksStack } from './aks-stack';
+
+describe('AksStack', () => {
+  // GIVEN the prod environment WHEN the AKS stack is synthesized
+  const { synth, json } = synthStack((app) => new AksStack(app, 'aks', PROD));
+  const pools = resourcesOf(json, KubernetesClusterNodePool.tfResourceType);
+  const pool = (name: string) => pools.find((p) => p.name === name);
+
+  it('matches the snapshot', () => expect(synth).toMatchSnapshot());
+
+  it('is a Standard tier, private cluster with Entra ID RBAC and no local accounts', () => {
+    expect(synth).toHaveResourceWithProperties(KubernetesCluster, { name: 'aks-pnlprd', sku_tier: 'Standard', private_cluster_enabled: true, local_account_disabled: true, kubernetes_version: '1.36' });
+  });
+
+  it('runs Azure CNI Overlay with the Cilium data plane, which enforces NetworkPolicies', () => {
+    expect(synth).toHaveResourceWithProperties(KubernetesCluster, {
+      network_profile: expect.objectContaining({ network_plugin: 'azure', network_plugin_mode: 'overlay', network_data_plane: 'cilium', network_policy: 'cilium' }),
+    });
+  });
+
+  it('enables OIDC issuer, workload identity, Secrets Store CSI with 2-minute rotation, KEDA and managed Prometheus metrics', () => {
+    expect(synth).toHaveResourceWithProperties(KubernetesCluster, {
+      oidc_issuer_enabled: true,
+      workload_identity_enabled: true,
+      key_vault_secrets_provider: { secret_rotation_enabled: true, secret_rotation_interval: '2m' },
+      workload_autoscaler_profile: { keda_enabled: true },
+      monitor_metrics: {},
+      oms_agent: expect.objectContaining({ msi_auth_for_monitoring_enabled: true }),
+    });
+    expect(synth).toHaveResourceWithProperties(MonitorDataCollectionRule, { data_flow: [{ destinations: ['MonitoringAccount'], streams: ['Microsoft-PrometheusMetrics'] }] });
+  });
+
+  it('uses the priority expander, balances similar groups and falls back from a spot stock-out in 5 minutes', () => {
+    expect(synth).toHaveResourceWithProperties(KubernetesCluster, {
+      auto_scaler_profile: expect.objectContaining({ expander: 'priority', balance_similar_node_groups: true, max_node_provisioning_time: '5m', scale_down_unneeded: '10m' }),
+    });
+  });
+
+  it('makes the platform-model system pool the default pool: 3 nodes over 3 zones, critical add-ons only', () => {
+    const system = DEFAULT_NODE_POOLS.find((p) => p.name === NodePool.system)!;
+    expect(CRITICAL_ADDONS_ONLY_TAINT.key).toBe('CriticalAddonsOnly');
+    expect(synth).toHaveResourceWithProperties(KubernetesCluster, {
+      default_node_pool: expect.objectContaining({ name: 'system', vm_size: system.vmSize, zones: ['1', '2', '3'], node_count: 3, only_critical_addons_enabled: true }),
+    });
+  });
+
+  it('generates one user pool per platform-model pool, each across zones 1-2-3 and autoscaled', () => {
+    const users = DEFAULT_NODE_POOLS.filter((p) => p.mode === 'User');
+    expect(pools.map((p) => p.name).sort()).toEqual(users.map((p) => p.name).sort());
+    for (const spec of users) {
+      expect(pool(spec.name)).toMatchObject({ vm_size: spec.vmSize, zones: ['1', '2', '3'], auto_scaling_enabled: true, min_count: spec.minCount, max_count: spec.maxCount });
+      for (const [k, v] of Object.entries(spec.labels)) expect(pool(spec.name).node_labels[k]).toBe(v);
+    }
+  });
+
+  it('makes gpuspot a Spot pool at most at on-demand price, deleting evicted VMs, scaling to zero, tainted for GPU and spot', () => {
+    expect(synth).toHaveResourceWithProperties(KubernetesClusterNodePool, {
+      name: NodePool.gpuSpot,
+      priority: 'Spot',
+      eviction_policy: 'Delete',
+      spot_max_price: -1,
+      min_count: 0,
+      gpu_driver: 'Install',
+      node_taints: [formatTaint(GPU_TAINT), formatTaint(SPOT_TAINT)],
+    });
+    expect(pool(NodePool.gpuSpot).node_labels['kubernetes.azure.com/scalesetpriority']).toBe('spot');
+  });
+
+  it('keeps an on-demand GPU fallback pool with the same GPU taint, also scaling to zero', () => {
+    expect(synth).toHaveResourceWithProperties(KubernetesClusterNodePool, { name: NodePool.gpuOnDemand, priority: 'Regular', min_count: 0, node_taints: ['nvidia.com/gpu=present:NoSchedule'] });
+  });
+
+  it('keeps GPU taints off the CPU pool', () => {
+    expect(pool(NodePool.cpu).node_taints).toEqual([]);
+  });
+
+  it('gives dev the same pools on smaller ceilings', () => {
+    const dev = synthStack((app) => new AksStack(app, 'aks', DEV)).json;
+    const devPools = resourcesOf(dev, KubernetesClusterNodePool.tfResourceType);
+    expect(devPools.find((p) => p.name === NodePool.gpuSpot)).toMatchObject({ max_count: 1, min_count: 0, priority: 'Spot' });
+    expect(devPools.find((p) => p.name === NodePool.cpu)).toMatchObject({ vm_size: 'Standard_D8ds_v5', max_count: 6 });
+  });
+});

@@ -1,0 +1,63 @@
+import '../testing/cdktf-matchers';
+import { PostgresqlFlexibleServer } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server/index.js';
+import { PostgresqlFlexibleServerActiveDirectoryAdministrator } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-active-directory-administrator/index.js';
+import { PostgresqlFlexibleServerConfiguration } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-configuration/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEV } from '../environments/dev';
+import { PROD } from '../environments/prod';
+import { resourcesOf, synthStack } from '../testing/synth-stack';
+import { DataStack } from './data-stack';
+
+describe('DataStack', () => {
+  // GIVEN the prod environment WHEN the data stack is synthesized
+  const { synth } = synthStack((app) => new DataStack(app, 'data', PROD));
+
+  it('matches the snapshot', () => expect(synth).toMatchSnapshot());
+
+  it('is General Purpose with zone-redundant HA: the standby lives in another zone', () => {
+    expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServer, {
+      name: 'psql-pnlprd',
+      sku_name: 'GP_Standard_D4ds_v5',
+      zone: '1',
+      high_availability: { mode: 'ZoneRedundant', standby_availability_zone: '2' },
+    });
+  });
+
+  it('is reachable only privately: delegated subnet, private DNS zone, public access off', () => {
+    expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServer, {
+      public_network_access_enabled: false,
+      delegated_subnet_id: expect.stringContaining('data.azurerm_subnet'),
+      private_dns_zone_id: expect.stringContaining('data.azurerm_private_dns_zone'),
+    });
+  });
+
+  it('keeps 35 days of PITR, geo-redundant backups and a Sunday maintenance window', () => {
+    expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServer, { backup_retention_days: 35, geo_redundant_backup_enabled: true, maintenance_window: { day_of_week: 0, start_hour: 3, start_minute: 0 } });
+  });
+
+  it('enables built-in PgBouncer in transaction mode and allow-lists pgvector', () => {
+    expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServerConfiguration, { name: 'pgbouncer.enabled', value: 'true' });
+    expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServerConfiguration, { name: 'pgbouncer.pool_mode', value: 'transaction' });
+    expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServerConfiguration, { name: 'azure.extensions', value: 'VECTOR' });
+  });
+
+  it('sends server logs to Log Analytics', () => {
+    expect(synth).toHaveResourceWithProperties({ tfResourceType: 'azurerm_monitor_diagnostic_setting' }, { enabled_log: [{ category_group: 'allLogs' }] });
+  });
+
+  it('makes the database bootstrap workload identity the Entra administrator (it creates tenant roles)', () => {
+    expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServerActiveDirectoryAdministrator, { principal_type: 'ServicePrincipal' });
+    expect(synth).toHaveResourceWithProperties({ tfResourceType: 'azurerm_federated_identity_credential' }, { subject: 'system:serviceaccount:platform-db:db-bootstrap' });
+  });
+
+  it('stores the generated administrator password in the platform vault, never in the JSON', () => {
+    expect(synth).toHaveResourceWithProperties({ tfResourceType: 'azurerm_key_vault_secret' }, { name: 'postgres-admin-password', value: '${random_password.postgres-admin-password.result}' });
+  });
+
+  it('gives dev no standby and no geo-redundant backup (typed difference)', () => {
+    const dev = synthStack((app) => new DataStack(app, 'data', DEV)).json;
+    const [server] = resourcesOf(dev, PostgresqlFlexibleServer.tfResourceType);
+    expect(server.high_availability).toBeUndefined();
+    expect(server.geo_redundant_backup_enabled).toBe(false);
+  });
+});

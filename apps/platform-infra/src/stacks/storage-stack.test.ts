@@ -1,0 +1,38 @@
+import '../testing/cdktf-matchers';
+import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account/index.js';
+import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container/index.js';
+import { StorageShare } from '@cdktf/provider-azurerm/lib/storage-share/index.js';
+import { describe, expect, it } from 'vitest';
+import { PROD } from '../environments/prod';
+import { resourcesOf, synthStack } from '../testing/synth-stack';
+import { StorageStack } from './storage-stack';
+
+describe('StorageStack', () => {
+  // GIVEN the prod environment WHEN the storage stack is synthesized
+  const { synth, json } = synthStack((app) => new StorageStack(app, 'storage', PROD));
+  const accounts = resourcesOf(json, StorageAccount.tfResourceType);
+
+  it('matches the snapshot', () => expect(synth).toMatchSnapshot());
+
+  it('keeps every model version in the Blob source of truth', () => {
+    expect(synth).toHaveResourceWithProperties(StorageAccount, { name: 'pnlprdmodels', blob_properties: expect.objectContaining({ versioning_enabled: true }) });
+    expect(synth).toHaveResourceWithProperties(StorageContainer, { name: 'models', container_access_type: 'private' });
+  });
+
+  it('serves the hot copy from a Premium NFS share sized by the load-time arithmetic', () => {
+    expect(synth).toHaveResourceWithProperties(StorageAccount, { name: 'pnlprdmodelnfs', account_kind: 'FileStorage', account_tier: 'Premium', account_replication_type: 'ZRS' });
+    expect(synth).toHaveResourceWithProperties(StorageShare, { name: 'models', enabled_protocol: 'NFS', quota: 2048 });
+  });
+
+  it('never exposes an account publicly: no public network access, no shared keys, no anonymous blobs', () => {
+    expect(accounts).toHaveLength(3);
+    for (const a of accounts) {
+      expect(a).toMatchObject({ public_network_access_enabled: false, shared_access_key_enabled: false, allow_nested_items_to_be_public: false, min_tls_version: 'TLS1_2' });
+    }
+    expect(resourcesOf(json, 'azurerm_private_endpoint')).toHaveLength(3);
+  });
+
+  it('creates the uploads account that holds one container per tenant', () => {
+    expect(synth).toHaveResourceWithProperties(StorageAccount, { name: 'pnlprduploads', account_replication_type: 'GZRS' });
+  });
+});

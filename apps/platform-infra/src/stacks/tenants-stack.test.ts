@@ -1,0 +1,69 @@
+import '../testing/cdktf-matchers';
+import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential/index.js';
+import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault/index.js';
+import { KeyVaultSecret } from '@cdktf/provider-azurerm/lib/key-vault-secret/index.js';
+import { PostgresqlFlexibleServerDatabase } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-database/index.js';
+import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container/index.js';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity/index.js';
+import { loadTenants, TENANT_KEY_VAULT_SECRETS, tempTenantsRepo, tenantKeyVaultName, validTenantYaml } from '@panal/tenant-config';
+import { describe, expect, it } from 'vitest';
+import { PROD } from '../environments/prod';
+import { resourcesOf, synthStack } from '../testing/synth-stack';
+import { TenantsStack } from './tenants-stack';
+
+/** Tenants loaded through the shared loader from a scratch tenants folder. */
+function tenants(ids: string[]) {
+  const repo = tempTenantsRepo();
+  for (const id of ids) repo.addTenant(id, validTenantYaml(id));
+  return loadTenants({ tenantsDir: repo.tenantsDir, repoRoot: repo.repoRoot, identities: { clientIds: {} } });
+}
+
+describe('TenantsStack', () => {
+  // GIVEN two tenant folders WHEN the tenants stack is synthesized
+  const { synth, json } = synthStack((app) => new TenantsStack(app, 'tenants', PROD, tenants(['acme', 'globex'])));
+
+  it('matches the snapshot', () => expect(synth).toMatchSnapshot());
+
+  it('gives each tenant a private Key Vault named like the manifests expect, with RBAC and purge protection', () => {
+    expect(synth).toHaveResourceWithProperties(KeyVault, { name: tenantKeyVaultName('pnlprd', 'acme'), rbac_authorization_enabled: true, purge_protection_enabled: true, public_network_access_enabled: false });
+    expect(resourcesOf(json, KeyVault.tfResourceType)).toHaveLength(2);
+  });
+
+  it('federates each tenant identity with exactly its open-webui ServiceAccount', () => {
+    expect(synth).toHaveResourceWithProperties(UserAssignedIdentity, { name: 'id-pnlprd-tenant-acme' });
+    expect(synth).toHaveResourceWithProperties(FederatedIdentityCredential, { subject: 'system:serviceaccount:tenant-acme:open-webui', audience: ['api://AzureADTokenExchange'] });
+  });
+
+  it('writes the four secrets the manifests mount, with the OIDC secret left to the operator', () => {
+    const names = resourcesOf(json, KeyVaultSecret.tfResourceType).map((s) => s.name);
+    for (const name of Object.values(TENANT_KEY_VAULT_SECRETS)) expect(names.filter((n) => n === name)).toHaveLength(2);
+    expect(synth).toHaveResourceWithProperties(KeyVaultSecret, { name: 'oidc-client-secret', lifecycle: { ignore_changes: ['value'] } });
+    const url = resourcesOf(json, KeyVaultSecret.tfResourceType).find((s) => s.name === 'database-url' && s.value.includes('tenant_acme'));
+    expect(url.value).toMatch(/^postgresql:\/\/tenant_acme:\$\{random_password\.[^}]+\}@\$\{data\.azurerm_postgresql_flexible_server\.postgres\.fqdn\}:6432\/tenant_acme\?sslmode=require$/);
+  });
+
+  it('grants Secrets User at vault scope to the tenant identity and the database bootstrap identity only', () => {
+    const users = resourcesOf(json, 'azurerm_role_assignment').filter((r) => r.role_definition_name === 'Key Vault Secrets User');
+    expect(users).toHaveLength(4);
+    expect(users.every((r) => /^\$\{azurerm_key_vault\.[^}]+\.id\}$/.test(r.scope))).toBe(true);
+  });
+
+  it('creates the tenant database and uploads container', () => {
+    expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServerDatabase, { name: 'tenant_acme', charset: 'UTF8' });
+    expect(synth).toHaveResourceWithProperties(StorageContainer, { name: 'uploads-acme', container_access_type: 'private' });
+    expect(synth).toHaveResourceWithProperties({ tfResourceType: 'azurerm_role_assignment' }, { role_definition_name: 'Storage Blob Data Contributor', scope: expect.stringContaining('azurerm_storage_container.tenant-acme') });
+  });
+
+  it('outputs the identity client ids by tenant for environments/<env>/tenant-identities.yaml', () => {
+    expect(Object.keys(json.output.tenant_identity_client_ids.value)).toEqual(['acme', 'globex']);
+  });
+
+  it('adds a tenant without changing any address of the others', () => {
+    const more = synthStack((app) => new TenantsStack(app, 'tenants', PROD, tenants(['acme', 'globex', 'initech']))).json;
+    for (const [type, byName] of Object.entries<Record<string, unknown>>(json.resource)) {
+      for (const [name, config] of Object.entries(byName)) expect(more.resource[type][name], `${type}.${name}`).toEqual(config);
+      const added = Object.keys(more.resource[type]).filter((n) => !(n in byName));
+      expect(added.every((n) => n.startsWith('tenant-initech'))).toBe(true);
+    }
+  });
+});

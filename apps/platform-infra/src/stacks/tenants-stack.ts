@@ -1,0 +1,58 @@
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config/index.js';
+import { DataAzurermPostgresqlFlexibleServer } from '@cdktf/provider-azurerm/lib/data-azurerm-postgresql-flexible-server/index.js';
+import { DataAzurermStorageAccount } from '@cdktf/provider-azurerm/lib/data-azurerm-storage-account/index.js';
+import { DataAzurermUserAssignedIdentity } from '@cdktf/provider-azurerm/lib/data-azurerm-user-assigned-identity/index.js';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider/index.js';
+import type { Tenant } from '@panal/tenant-config';
+import { TerraformOutput } from 'cdktf';
+import type { Construct } from 'constructs';
+import { PanalStack } from '../constructs/panal-stack';
+import { PlatformLookups } from '../constructs/platform-lookups';
+import { TenantAzureResources, type TenantPlatform } from '../constructs/tenant-azure-resources';
+import type { InfraEnvironment } from '../environments/infra-environment';
+
+/** Port of the built-in PgBouncer (tenants never talk to 5432 directly). */
+export const PGBOUNCER_PORT = 6432;
+
+/**
+ * Tenants stack: one {@link TenantAzureResources} per tenant folder, with the tenant id as construct
+ * id, so a new folder only adds resources under `tenant-<id>` addresses and never re-plans the
+ * platform stacks. After apply, the pipeline writes each identity's client id (output
+ * `tenant_identity_client_ids`) to `environments/<env>/tenant-identities.yaml`.
+ */
+export class TenantsStack extends PanalStack {
+  /** Resources by tenant id. */
+  public readonly tenants: ReadonlyMap<string, TenantAzureResources>;
+
+  constructor(scope: Construct, id: string, env: InfraEnvironment, tenants: readonly Tenant[]) {
+    super(scope, id, { env, stack: 'tenants' });
+    new RandomProvider(this, 'random');
+    const n = this.names;
+    const lookups = new PlatformLookups(this, 'lookups', { names: n });
+    const postgres = new DataAzurermPostgresqlFlexibleServer(this, 'postgres', { name: n.postgresServer, resourceGroupName: n.resourceGroup('data') });
+    const uploads = new DataAzurermStorageAccount(this, 'uploads-account', { name: n.uploadsAccount, resourceGroupName: n.resourceGroup('storage') });
+    const bootstrap = new DataAzurermUserAssignedIdentity(this, 'database-bootstrap', { name: n.databaseBootstrapIdentity, resourceGroupName: n.resourceGroup('data') });
+    const platform: TenantPlatform = {
+      namePrefix: env.namePrefix,
+      resourceGroupName: this.resourceGroup.name,
+      location: this.resourceGroup.location,
+      directoryTenantId: env.directoryTenantId,
+      oidcIssuerUrl: lookups.cluster().oidcIssuerUrl,
+      postgres: { id: postgres.id, fqdn: postgres.fqdn, pgbouncerPort: PGBOUNCER_PORT },
+      uploadsAccountId: uploads.id,
+      privateEndpointSubnetId: lookups.subnet('privateEndpoints').id,
+      keyVaultDnsZoneId: lookups.dnsZone('keyVault').id,
+      logAnalyticsWorkspaceId: lookups.logAnalytics().id,
+      deployerObjectId: new DataAzurermClientConfig(this, 'deployer').objectId,
+      databaseBootstrapPrincipalId: bootstrap.principalId,
+      identityName: n.tenantIdentity,
+    };
+    const byId = new Map<string, TenantAzureResources>();
+    for (const tenant of tenants) byId.set(tenant.id, new TenantAzureResources(this, `tenant-${tenant.id}`, { tenant, platform }));
+    this.tenants = byId;
+    new TerraformOutput(this, 'tenant_identity_client_ids', {
+      description: 'Client id of each tenant workload identity, by tenant id: written to environments/<env>/tenant-identities.yaml after apply.',
+      value: Object.fromEntries([...byId].map(([tenantId, r]) => [tenantId, r.identity.identity.clientId])),
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadTenants, type Tenant } from '@panal/tenant-config';
+import { App, type TerraformStack } from 'cdktf';
+import type { InfraEnvironment } from '../environments/infra-environment';
+import { validateInfraEnvironment } from '../environments/validate-environment';
+import { STACK_NAMES, type StackName } from '../naming';
+import { AksStack } from '../stacks/aks-stack';
+import { DataStack } from '../stacks/data-stack';
+import { GitOpsStack } from '../stacks/gitops-stack';
+import { NetworkStack } from '../stacks/network-stack';
+import { ObservabilityStack } from '../stacks/observability-stack';
+import { SecretsStack } from '../stacks/secrets-stack';
+import { StorageStack } from '../stacks/storage-stack';
+import { TenantsStack } from '../stacks/tenants-stack';
+
+/** Folder the synthesized Terraform JSON is committed to: `<env>/<stack>/cdk.tf.json` below it. */
+export const TERRAFORM_OUT_DIR = 'dist/terraform';
+
+/** Folder of the tenant folders, shared with the tenants app. */
+export const TENANTS_DIR = 'apps/tenants/tenants';
+
+/** Builds every stack of one environment into `app`; stack construct ids equal the stack names. */
+export function buildStacks(app: App, env: InfraEnvironment, tenants: readonly Tenant[]): Record<StackName, TerraformStack> {
+  validateInfraEnvironment(env);
+  return {
+    network: new NetworkStack(app, 'network', env),
+    observability: new ObservabilityStack(app, 'observability', env),
+    aks: new AksStack(app, 'aks', env),
+    secrets: new SecretsStack(app, 'secrets', env),
+    data: new DataStack(app, 'data', env),
+    storage: new StorageStack(app, 'storage', env),
+    gitops: new GitOpsStack(app, 'gitops', env),
+    tenants: new TenantsStack(app, 'tenants', env, tenants),
+  };
+}
+
+/**
+ * Synthesizes every stack of every environment with cdktf's own synthesizer (into a temporary
+ * folder, then read back) and returns `<env>/<stack>/cdk.tf.json` → content. Tenants come from the
+ * tenant folders through the shared loader, with the same validation and errors as the tenants app.
+ * @throws ConfigError for a bad tenant folder, InfraEnvironmentError for a bad environment
+ */
+export function renderInfra(options: { repoRoot: string; environments: readonly InfraEnvironment[] }): Map<string, string> {
+  // Identities do not matter to Azure resources: the tenant state only gates what the manifests render.
+  const tenants = loadTenants({ tenantsDir: join(options.repoRoot, TENANTS_DIR), repoRoot: options.repoRoot, identities: { clientIds: {} } });
+  const files = new Map<string, string>();
+  for (const env of options.environments) {
+    const outdir = mkdtempSync(join(tmpdir(), `panal-cdktf-${env.name}-`));
+    try {
+      const app = new App({ outdir, skipValidation: false });
+      buildStacks(app, env, tenants);
+      app.synth();
+      for (const stack of STACK_NAMES) {
+        files.set(`${env.name}/${stack}/cdk.tf.json`, `${readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8').trimEnd()}\n`);
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+  return files;
+}
