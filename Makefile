@@ -16,7 +16,7 @@ NODE_STAMP := node_modules/.panal-npm-ci
 NX := node_modules/.bin/nx
 TSX := node_modules/.bin/tsx
 
-.PHONY: help setup synth test bench bench-gateway affected providers clean-cache
+.PHONY: help setup synth test bench bench-gateway affected providers clean-cache usage-report
 
 help: ## List every entry point
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -38,13 +38,16 @@ test: $(NODE_STAMP) ## Run every test: lint, unit tests, schema validation, fres
 
 affected: $(NODE_STAMP) ## What a pull request runs: nx affected against origin/main, then the dist/ gate
 	$(NX) affected -t lint test synth validate --base=$${NX_BASE:-origin/main} --outputStyle=stream
-	git diff --exit-code -- dist/manifests dist/terraform
+	git diff --exit-code -- dist/manifests dist/terraform dist/dashboards
 
 bench: $(NODE_STAMP) ## Print synth/validate figures for 500 generated tenants (see docs/benchmarks.md)
 	$(TSX) tools/bench/bench-tenants.ts
 
 bench-gateway: $(NODE_STAMP) ## Print inference gateway overhead p50/p99 and requests/s (see docs/modelos-y-gpu.md)
 	$(TSX) apps/inference-gateway/scripts/bench-gateway.ts
+
+usage-report: $(NODE_STAMP) ## Monthly usage and cost per tenant as CSV and JSON: make usage-report INPUT=usage-YYYY-MM.json [OUT=dir]
+	$(TSX) libs/observability/scripts/usage-report.ts --input "$${INPUT:?set INPUT=<usage-YYYY-MM.json> (see docs/observabilidad.md)}" --out "$${OUT:-.out/usage}"
 
 providers: ## Build the pinned Terraform providers into $(PANAL_CACHE) for terraform validate (slow once; PANAL_PROVIDER_GIT if the Go proxy lacks a commit)
 	bash tools/terraform/ensure-providers.sh

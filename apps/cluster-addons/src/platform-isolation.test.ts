@@ -8,7 +8,7 @@ import { analyzeConnectivity, connectionToString, isAllowed, isWorkload, type Co
 /**
  * Tenants and the real platform namespaces evaluated together: every rendered tenant
  * (dist/manifests/tenants) plus every rendered add-on (dist/manifests/cluster-addons), with only
- * kube-system and the not-yet-rendered OpenTelemetry Collector stood in (fixtures/). NetworkPolicies are evaluated by np-guard's
+ * kube-system stood in (fixtures/). NetworkPolicies are evaluated by np-guard's
  * network-config-analyzer (tools/netpol); a connection exists only if the source's egress and the
  * destination's ingress both allow it.
  */
@@ -27,6 +27,7 @@ const standardModels: Workload[] = [
 ];
 const premiumModel: Workload = { namespace: 'models-premium', name: 'ollama-llama3-70b' };
 const scraper: Workload = { namespace: 'kube-system', name: 'ama-metrics' };
+const collector: Workload = { namespace: 'observability', name: 'otel-collector' };
 const key = (w: Workload) => `${w.namespace}/${w.name}`;
 const endpoint = (e: Connection['src']) => (isWorkload(e) ? key(e) : 'ip');
 
@@ -80,6 +81,23 @@ describe('tenants and platform namespaces together (evaluated NetworkPolicies)',
       expect(reach.map(connectionToString)).toEqual([]);
       expect(isAllowed(conns, web(id), gateway, 8080)).toBe(true);
     }
+  });
+
+  it('lets the OpenTelemetry Collector accept only tenant OpenWebUI pods on 4318 and the scraper on its metrics ports', () => {
+    const into = conns.filter((c) => isWorkload(c.dst) && key(c.dst) === key(collector));
+    expect(new Set(into.map((c) => endpoint(c.src)))).toEqual(new Set([...tenantIds.map((id) => key(web(id))), key(scraper)]));
+    for (const id of tenantIds) {
+      expect(isAllowed(conns, web(id), collector, 4318)).toBe(true);
+      expect(isAllowed(conns, web(id), collector, 8889)).toBe(false);
+    }
+    expect(isAllowed(conns, scraper, collector, 8889)).toBe(true);
+    expect(isAllowed(conns, scraper, collector, 8888)).toBe(true);
+    expect(isAllowed(conns, scraper, collector, 4318)).toBe(false);
+  });
+
+  it('lets the collector send only to DNS and outside the private ranges (Azure Monitor, Entra ID), never to tenants or models', () => {
+    const out = conns.filter((c) => isWorkload(c.src) && key(c.src) === key(collector));
+    expect(new Set(out.map((c) => endpoint(c.dst)))).toEqual(new Set(['kube-system/coredns', 'ip']));
   });
 
   it('keeps the GPU agents and the seeding Job unreachable, except DCGM metrics for the scraper', () => {

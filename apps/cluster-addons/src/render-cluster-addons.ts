@@ -9,7 +9,9 @@ import {
   ModelSeedJob,
   ModelStoreVolume,
   OllamaModel,
+  OtelCollector,
   PlatformNamespace,
+  PlatformScrapeTargets,
   POD_SECURITY_VERSION,
   PremiumModelScaler,
   toManifestFiles,
@@ -90,6 +92,13 @@ export const ADDONS: Readonly<Record<string, AddonBuilder>> = {
     new PlatformNamespace(chart, 'Namespace', { name: namespace, role: 'platform', podSecurityVersion: POD_SECURITY_VERSION });
     new DefaultDenyPolicies(chart, 'DefaultDeny', { namespace });
     new InferenceGateway(chart, 'Gateway', { environment, tenants, workloadIdentityClientId: identities.platformClientIds.inferenceGateway });
+  },
+  observability: (chart, { environment, identities }) => {
+    const namespace = environment.otelCollector.namespace;
+    new PlatformNamespace(chart, 'Namespace', { name: namespace, role: 'platform', podSecurityVersion: POD_SECURITY_VERSION });
+    new DefaultDenyPolicies(chart, 'DefaultDeny', { namespace });
+    new OtelCollector(chart, 'Collector', { environment, workloadIdentityClientId: identities.platformClientIds.otelCollector });
+    new PlatformScrapeTargets(chart, 'ScrapeTargets', { namespace, argocdNamespace: environment.gitops.argocdNamespace });
   },
 };
 

@@ -33,3 +33,7 @@ export * from './gateway/gateway-tenant-keys';
 export * from './gateway/inference-gateway';
 export * from './common/pod-security';
 export * from './common/topology-spread';
+export * from './observability/otel-collector-config';
+export * from './observability/otel-collector';
+export * from './observability/platform-scrape-targets';
+export * from './common/azure-monitor-pod-monitor';

@@ -37,6 +37,9 @@ export const environmentSchema = z.strictObject({
     .strictObject({
       postgresSubnetCidr: cidr.describe('Delegated subnet of PostgreSQL Flexible Server (private access).'),
       privateEndpointsSubnetCidr: cidr.describe('Subnet of the private endpoints (Blob, Key Vault).'),
+      apiServerCidr: cidr
+        .optional()
+        .describe('Where the private API server endpoint lives (the AKS nodes subnet of a private cluster): platform pods that watch the API (the collector) may reach it on 443.'),
     })
     .describe('Address ranges of the Azure services tenant pods talk to; used by NetworkPolicy ipBlocks.'),
   edge: z.strictObject({
@@ -84,7 +87,15 @@ export const environmentSchema = z.strictObject({
     modelSeeder: image.describe('Image with azcopy that copies the model store from Blob to the NFS share.'),
     nvidiaDevicePlugin: image.describe('NVIDIA device plugin (advertises nvidia.com/gpu on GPU nodes).'),
     dcgmExporter: image.describe('NVIDIA DCGM exporter (GPU metrics).'),
+    otelCollector: image.describe('OpenTelemetry Collector, contrib distribution (k8sattributes, azure_auth).'),
   }),
+  telemetryExport: z
+    .strictObject({
+      otlpTracesEndpoint: z.string().regex(/^https:\/\/\S+$/, { message: 'must be an https URL' }).describe('Azure Monitor OTLP ingestion endpoint for traces (Application Insights).'),
+      otlpLogsEndpoint: z.string().regex(/^https:\/\/\S+$/, { message: 'must be an https URL' }).describe('Azure Monitor OTLP ingestion endpoint for logs (Log Analytics).'),
+    })
+    .optional()
+    .describe('Where the OpenTelemetry Collector sends traces and logs (with its workload identity); without it only metrics flow.'),
 });
 
 /** A validated environment. */
@@ -102,6 +113,7 @@ export const tenantIdentitiesSchema = z.strictObject({
     .strictObject({
       inferenceGateway: z.string().regex(GUID, { message: 'must be a lower-case GUID' }).optional().describe('Reads the inference-gateway-key secret of every tenant Key Vault.'),
       modelSeeder: z.string().regex(GUID, { message: 'must be a lower-case GUID' }).optional().describe('Reads the model Blob container.'),
+      otelCollector: z.string().regex(GUID, { message: 'must be a lower-case GUID' }).optional().describe('Federated with observability/otel-collector; publishes traces and logs to Azure Monitor.'),
       kedaOperator: z
         .string()
         .regex(GUID, { message: 'must be a lower-case GUID' })

@@ -112,7 +112,11 @@ export class AksCluster extends Construct {
       },
       keyVaultSecretsProvider: { secretRotationEnabled: true, secretRotationInterval: '2m' },
       workloadAutoscalerProfile: { kedaEnabled: true },
-      monitorMetrics: {},
+      // kube-state-metrics exports only these labels as label_*: tenant and tier of namespaces (SLOs per tier),
+      // zone and spot priority of nodes (zone and eviction alerts). @see https://learn.microsoft.com/azure/azure-monitor/containers/kubernetes-monitoring-enable
+      monitorMetrics: {
+        labelsAllowed: 'namespaces=[panal.io/tenant,panal.io/tier,panal.io/role],nodes=[topology.kubernetes.io/zone,kubernetes.azure.com/scalesetpriority,kubernetes.azure.com/agentpool]',
+      },
       omsAgent: { logAnalyticsWorkspaceId: props.logAnalyticsWorkspaceId, msiAuthForMonitoringEnabled: true },
       autoScalerProfile: {
         expander: 'priority',

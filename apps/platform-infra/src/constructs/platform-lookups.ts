@@ -1,9 +1,15 @@
 import { DataAzurermKubernetesCluster } from '@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster/index.js';
+import { DataAzurermMonitorActionGroup } from '@cdktf/provider-azurerm/lib/data-azurerm-monitor-action-group/index.js';
 import { DataAzurermLogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/data-azurerm-log-analytics-workspace/index.js';
 import { DataAzurermPrivateDnsZone } from '@cdktf/provider-azurerm/lib/data-azurerm-private-dns-zone/index.js';
 import { DataAzurermSubnet } from '@cdktf/provider-azurerm/lib/data-azurerm-subnet/index.js';
 import { Construct } from 'constructs';
 import type { PlatformNames } from '../naming';
+
+/** Name of the on-call action group (created by the observability stack). */
+export function oncallActionGroupName(names: PlatformNames): string {
+  return `ag-${names.monitorWorkspace}-oncall`;
+}
 
 /** Props of {@link PlatformLookups}. */
 export interface PlatformLookupsProps {
@@ -37,6 +43,11 @@ export class PlatformLookups extends Construct {
   /** The Log Analytics workspace of the observability stack. */
   public logAnalytics(): DataAzurermLogAnalyticsWorkspace {
     return this.once('log-analytics', (id) => new DataAzurermLogAnalyticsWorkspace(this, id, { name: this.names.logAnalytics, resourceGroupName: this.names.resourceGroup('observability') }));
+  }
+
+  /** The on-call action group of the observability stack (alerts in other stacks notify it). */
+  public oncallActionGroup(): DataAzurermMonitorActionGroup {
+    return this.once('action-group-oncall', (id) => new DataAzurermMonitorActionGroup(this, id, { name: oncallActionGroupName(this.names), resourceGroupName: this.names.resourceGroup('observability') }));
   }
 
   /** The AKS cluster of the aks stack. */

@@ -35,6 +35,8 @@ export const POSTGRES_SERVER_PARAMETERS: Readonly<Record<string, string>> = {
   'pgbouncer.pool_mode': 'transaction',
   'pgbouncer.default_pool_size': '20',
   'pgbouncer.max_client_conn': '5000',
+  // PgBouncer metrics (client_connections_waiting…) for the saturation alert (libs/observability AZURE_METRIC_ALERTS).
+  'metrics.pgbouncer_diagnostics': 'on',
   log_checkpoints: 'on',
   log_connections: 'on',
   log_disconnections: 'on',

@@ -34,7 +34,7 @@ describe('AksStack', () => {
       workload_identity_enabled: true,
       key_vault_secrets_provider: { secret_rotation_enabled: true, secret_rotation_interval: '2m' },
       workload_autoscaler_profile: { keda_enabled: true },
-      monitor_metrics: {},
+      monitor_metrics: { labels_allowed: expect.stringMatching(/namespaces=\[panal\.io\/tenant,panal\.io\/tier.*nodes=\[topology\.kubernetes\.io\/zone,kubernetes\.azure\.com\/scalesetpriority/) },
       oms_agent: expect.objectContaining({ msi_auth_for_monitoring_enabled: true }),
     });
     expect(synth).toHaveResourceWithProperties(MonitorDataCollectionRule, { data_flow: [{ destinations: ['MonitoringAccount'], streams: ['Microsoft-PrometheusMetrics'] }] });

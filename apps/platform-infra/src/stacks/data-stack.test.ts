@@ -2,6 +2,7 @@ import '../testing/cdktf-matchers';
 import { PostgresqlFlexibleServer } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server/index.js';
 import { PostgresqlFlexibleServerActiveDirectoryAdministrator } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-active-directory-administrator/index.js';
 import { PostgresqlFlexibleServerConfiguration } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-configuration/index.js';
+import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-alert/index.js';
 import { describe, expect, it } from 'vitest';
 import { DEV } from '../environments/dev';
 import { PROD } from '../environments/prod';
@@ -59,5 +60,16 @@ describe('DataStack', () => {
     const [server] = resourcesOf(dev, PostgresqlFlexibleServer.tfResourceType);
     expect(server.high_availability).toBeUndefined();
     expect(server.geo_redundant_backup_enabled).toBe(false);
+  });
+
+  it('alerts the on-call action group on PgBouncer saturation and on the server going down (failover)', () => {
+    expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServerConfiguration, { name: 'metrics.pgbouncer_diagnostics', value: 'on' });
+    for (const [metric, operator, threshold] of [['client_connections_waiting', 'GreaterThan', 10], ['is_db_alive', 'LessThan', 1]] as const) {
+      expect(synth).toHaveResourceWithProperties(MonitorMetricAlert, {
+        scopes: [expect.stringContaining('azurerm_postgresql_flexible_server')],
+        criteria: [expect.objectContaining({ metric_namespace: 'Microsoft.DBforPostgreSQL/flexibleServers', metric_name: metric, operator, threshold })],
+        action: [{ action_group_id: expect.stringContaining('data.azurerm_monitor_action_group') }],
+      });
+    }
   });
 });

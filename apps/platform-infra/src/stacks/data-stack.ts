@@ -3,7 +3,9 @@ import { KeyVaultSecret } from '@cdktf/provider-azurerm/lib/key-vault-secret/ind
 import { PostgresqlFlexibleServerActiveDirectoryAdministrator } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-active-directory-administrator/index.js';
 import { Password } from '@cdktf/provider-random/lib/password/index.js';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider/index.js';
+import { azureMetricAlertsFor } from '@panal/observability';
 import type { Construct } from 'constructs';
+import { AzureMetricAlerts } from '../constructs/azure-metric-alerts';
 import { SHARED_SKIP_REASONS, skipCheckov } from '../constructs/checkov-skip';
 import { PanalStack } from '../constructs/panal-stack';
 import { PlatformLookups } from '../constructs/platform-lookups';
@@ -42,6 +44,13 @@ export class DataStack extends PanalStack {
       directoryTenantId: env.directoryTenantId,
       administratorPassword: password.result,
       logAnalyticsWorkspaceId: lookups.logAnalytics().id,
+    });
+    new AzureMetricAlerts(this, 'postgres-alerts', {
+      resourceGroupName: this.resourceGroup.name,
+      scope: this.postgres.server.id,
+      resourceName: this.names.postgresServer,
+      actionGroupId: lookups.oncallActionGroup().id,
+      alerts: azureMetricAlertsFor('postgresFlexibleServer'),
     });
     const bootstrap = new WorkloadIdentity(this, 'database-bootstrap', {
       name: this.names.databaseBootstrapIdentity,

@@ -1,6 +1,7 @@
 import '../testing/cdktf-matchers';
 import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault/index.js';
 import { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoint/index.js';
+import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-alert/index.js';
 import { describe, expect, it } from 'vitest';
 import { PROD } from '../environments/prod';
 import { synthStack } from '../testing/synth-stack';
@@ -31,5 +32,12 @@ describe('SecretsStack', () => {
 
   it('grants the deployer Secrets Officer at vault scope, not per secret', () => {
     expect(synth).toHaveResourceWithProperties({ tfResourceType: 'azurerm_role_assignment' }, { role_definition_name: 'Key Vault Secrets Officer', scope: expect.stringMatching(/^\$\{azurerm_key_vault\.platform-vault_[0-9A-F]+\.id\}$/) });
+  });
+
+  it('alerts the on-call action group when the platform vault throttles (HTTP 429)', () => {
+    expect(synth).toHaveResourceWithProperties(MonitorMetricAlert, {
+      scopes: [expect.stringContaining('azurerm_key_vault.platform-vault')],
+      criteria: [expect.objectContaining({ metric_name: 'ServiceApiResult', dimension: [{ name: 'StatusCode', operator: 'Include', values: ['429'] }] })],
+    });
   });
 });

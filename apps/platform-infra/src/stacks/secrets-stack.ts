@@ -1,6 +1,8 @@
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config/index.js';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment/index.js';
+import { azureMetricAlertsFor } from '@panal/observability';
 import type { Construct } from 'constructs';
+import { AzureMetricAlerts } from '../constructs/azure-metric-alerts';
 import { PanalStack } from '../constructs/panal-stack';
 import { PlatformLookups } from '../constructs/platform-lookups';
 import { PrivateKeyVault } from '../constructs/private-key-vault';
@@ -10,6 +12,7 @@ import type { InfraEnvironment } from '../environments/infra-environment';
  * Secrets stack: the platform Key Vault (PostgreSQL administrator password, platform-wide keys).
  * Tenant vaults live in the tenants stack. The identity that runs Terraform gets Secrets Officer on
  * this vault so later stacks can write generated values into it; nobody else is granted anything here.
+ * Throttling (HTTP 429) of the vault alerts the on-call action group.
  */
 export class SecretsStack extends PanalStack {
   /** The platform vault. */
@@ -32,6 +35,13 @@ export class SecretsStack extends PanalStack {
       scope: this.platformVault.vault.id,
       roleDefinitionName: 'Key Vault Secrets Officer',
       principalId: deployer.objectId,
+    });
+    new AzureMetricAlerts(this, 'platform-vault-alerts', {
+      resourceGroupName: this.resourceGroup.name,
+      scope: this.platformVault.vault.id,
+      resourceName: this.names.platformKeyVault,
+      actionGroupId: lookups.oncallActionGroup().id,
+      alerts: azureMetricAlertsFor('keyVault'),
     });
   }
 }

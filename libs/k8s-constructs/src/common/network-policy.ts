@@ -1,5 +1,7 @@
 import { k8s } from 'cdk8s-plus-34';
-import { NAMESPACE_NAME_LABEL } from './labels';
+import type { Construct } from 'constructs';
+import { NAMESPACE_NAME_LABEL, PANAL_LABELS } from './labels';
+import { syncWave, SyncWave } from './sync-waves';
 
 /** A TCP port of a NetworkPolicy rule. */
 export function tcpPort(port: number): k8s.NetworkPolicyPort {
@@ -32,4 +34,14 @@ export const PRIVATE_RANGES: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12',
  */
 export function azureMonitorScraper(): k8s.NetworkPolicyPeer {
   return podsInNamespace('kube-system', { rsName: 'ama-metrics' });
+}
+
+/** Pods with these labels in every tenant namespace (selected by the namespace role label, which tenants cannot edit). */
+export function inTenantNamespaces(podLabels: Record<string, string>): k8s.NetworkPolicyPeer {
+  return { namespaceSelector: { matchLabels: { [PANAL_LABELS.role]: 'tenant' } }, podSelector: { matchLabels: podLabels } };
+}
+
+/** A NetworkPolicy named `name` in `namespace`, applied in the guard-rails sync wave (before workloads). */
+export function guardRailPolicy(scope: Construct, namespace: string, name: string, spec: k8s.NetworkPolicySpec): k8s.KubeNetworkPolicy {
+  return new k8s.KubeNetworkPolicy(scope, name, { metadata: { name, namespace, annotations: syncWave(SyncWave.guardRails) }, spec });
 }

@@ -4,11 +4,11 @@ import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/hardening';
 import { appLabels, PANAL_LABELS } from '../common/labels';
-import { azureMonitorScraper, tcpPort } from '../common/network-policy';
+import { AzureMonitorPodMonitor } from '../common/azure-monitor-pod-monitor';
+import { azureMonitorScraper, guardRailPolicy, inTenantNamespaces, tcpPort } from '../common/network-policy';
 import { AKS_AGENTPOOL_LABEL, NodePool } from '../common/node-pools';
 import { syncWave, SyncWave } from '../common/sync-waves';
 import { zoneSpread } from '../common/topology-spread';
-import { PodMonitor } from '../imports/azmonitoring.coreos.com';
 import { TenantWorkloads } from '../tenant/tenant-workloads';
 import { GatewayTenantKeys } from './gateway-tenant-keys';
 
@@ -138,24 +138,13 @@ export class InferenceGateway extends Construct {
         metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],
       },
     });
-    new PodMonitor(this, 'PodMonitor', {
-      metadata: meta,
-      spec: {
-        // Limits Microsoft asks for so series are not dropped. @see https://learn.microsoft.com/azure/azure-monitor/containers/prometheus-metrics-scrape-crd
-        labelLimit: 63,
-        labelNameLengthLimit: 511,
-        labelValueLengthLimit: 1023,
-        selector: { matchLabels: gw.podLabels },
-        podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '15s' }],
-      },
-    });
+    new AzureMonitorPodMonitor(this, 'PodMonitor', { metadata: meta, podLabels: gw.podLabels, endpoints: [{ port: 'metrics', interval: '15s' }] });
 
-    const policy = (policyName: string, spec: k8s.NetworkPolicySpec) =>
-      new k8s.KubeNetworkPolicy(this, policyName, { metadata: { name: policyName, namespace: ns, annotations: syncWave(SyncWave.guardRails) }, spec });
+    const policy = (policyName: string, spec: k8s.NetworkPolicySpec) => guardRailPolicy(this, ns, policyName, spec);
     policy('gateway-ingress-from-tenants', {
       podSelector: { matchLabels: gw.podLabels },
       policyTypes: ['Ingress'],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { [PANAL_LABELS.role]: 'tenant' } }, podSelector: { matchLabels: TenantWorkloads.openWebUI.serverLabels } }], ports: [tcpPort(gw.port)] }],
+      ingress: [{ from: [inTenantNamespaces(TenantWorkloads.openWebUI.serverLabels)], ports: [tcpPort(gw.port)] }],
     });
     policy('gateway-ingress-metrics-from-scraper', {
       podSelector: { matchLabels: gw.podLabels },

@@ -11,7 +11,7 @@ export const TEST_ENVIRONMENT: Environment = {
     postgresPort: 6432,
     uploadsStorageAccount: 'pnltestuploads',
   },
-  network: { postgresSubnetCidr: '10.20.16.0/24', privateEndpointsSubnetCidr: '10.20.17.0/24' },
+  network: { postgresSubnetCidr: '10.20.16.0/24', privateEndpointsSubnetCidr: '10.20.17.0/24', apiServerCidr: '10.20.0.0/20' },
   edge: { gatewayName: 'edge', gatewayNamespace: 'gateway-system', gatewayListener: 'https', sourceCidrs: ['10.20.18.0/24'] },
   inferenceGateway: { namespace: 'inference-gateway', service: 'inference-gateway', port: 8080, podLabels: { 'app.kubernetes.io/name': 'inference-gateway' } },
   otelCollector: { namespace: 'observability', service: 'otel-collector', port: 4318, podLabels: { 'app.kubernetes.io/name': 'otel-collector' } },
@@ -28,6 +28,7 @@ export const TEST_ENVIRONMENT: Environment = {
     modelSeeder: 'registry.example.com/panal/model-seeder:10.30.1',
     nvidiaDevicePlugin: 'registry.example.com/nvidia/k8s-device-plugin:v0.18.0',
     dcgmExporter: 'registry.example.com/nvidia/k8s/dcgm-exporter:4.4.1-4.6.0-ubuntu22.04',
+    otelCollector: 'registry.example.com/otel/opentelemetry-collector-contrib:0.165.0',
   },
 };
 
@@ -52,4 +53,4 @@ export function testTenant(id: string, tier: Tier = 'standard', overrides: Parti
 }
 
 /** Platform identity client ids for construct tests. */
-export const TEST_PLATFORM_CLIENT_IDS = { inferenceGateway: '00000000-0000-0000-0000-00000000b001', modelSeeder: '00000000-0000-0000-0000-00000000b002', kedaOperator: '00000000-0000-0000-0000-00000000b003' } as const;
+export const TEST_PLATFORM_CLIENT_IDS = { inferenceGateway: '00000000-0000-0000-0000-00000000b001', modelSeeder: '00000000-0000-0000-0000-00000000b002', kedaOperator: '00000000-0000-0000-0000-00000000b003', otelCollector: '00000000-0000-0000-0000-00000000b004' } as const;

@@ -1,0 +1,149 @@
+import { MODEL_CATALOGUE, MODEL_IDS, modelPoolNamespace } from '@panal/tenant-config';
+import type { AlertRule, RecordingRule, RuleGroup } from './rule-types';
+
+/** Tunables of the platform alerts. */
+export interface PlatformAlertOptions {
+  /**
+   * How long a premium request may wait for a cold GPU pool before operators are paged: the gateway's
+   * cold-start budget (libs/k8s-constructs InferenceGateway `premiumColdStartBudgetSeconds`).
+   * @default 600
+   */
+  readonly premiumColdStartBudgetSeconds?: number;
+  /**
+   * Spot GPU nodes cordoned (evicted) in one hour before a ticket is opened.
+   * @default 2
+   */
+  readonly spotEvictionsPerHour?: number;
+  /**
+   * Days before a certificate expires that a ticket is opened.
+   * @default 14
+   */
+  readonly certificateExpiryDays?: number;
+}
+
+const PREMIUM_NS = modelPoolNamespace('premium');
+const PREMIUM_MODELS = MODEL_IDS.filter((m) => MODEL_CATALOGUE[m].pool === 'premium');
+const premiumModelMatcher = `model=~"${PREMIUM_MODELS.join('|')}"`;
+const SPOT_NODES = 'kube_node_labels{label_kubernetes_azure_com_scalesetpriority="spot"}';
+
+/** Nodes per zone whose Ready condition matches (kube-state-metrics: one series per status, 1 for the current one). */
+const nodesByZone = (status: string): string =>
+  `sum by (zone) (label_replace(kube_node_status_condition{condition="Ready"${status ? `, ${status}` : ''}} * on (node) group_left (label_topology_kubernetes_io_zone) kube_node_labels, "zone", "$1", "label_topology_kubernetes_io_zone", "(.+)"))`;
+
+/** Recording rules the platform alerts and dashboards read. */
+export function platformRecordingRules(): RecordingRule[] {
+  return [
+    {
+      // Nodes per zone and their readiness: a zone outage shows as NotReady nodes before the autoscaler removes them.
+      record: 'zone:kube_node_not_ready:ratio',
+      expr: `${nodesByZone('status!="true"')}\n/\n${nodesByZone('')}`,
+    },
+    {
+      // AKS node auto-drain cordons a spot node when Azure announces its eviction (Scheduled Events Preempt).
+      record: 'cluster:spot_nodes_cordoned:count',
+      expr: `count((kube_node_spec_unschedulable == 1) * on (node) group_left () ${SPOT_NODES}) or vector(0)`,
+    },
+  ];
+}
+
+/** The platform alerts of issue 4, each with the signal it reads. */
+export function platformAlerts(options: PlatformAlertOptions = {}): AlertRule[] {
+  const budget = options.premiumColdStartBudgetSeconds ?? 600;
+  const evictions = options.spotEvictionsPerHour ?? 2;
+  const certDays = options.certificateExpiryDays ?? 14;
+  if (!Number.isInteger(budget) || budget < 60 || budget > 1800)
+    throw new Error(`premiumColdStartBudgetSeconds must be an integer between 60 and 1800, but ${budget} was provided`);
+  if (!Number.isInteger(evictions) || evictions < 1) throw new Error(`spotEvictionsPerHour must be a positive integer, but ${evictions} was provided`);
+  if (!Number.isInteger(certDays) || certDays < 1) throw new Error(`certificateExpiryDays must be a positive integer, but ${certDays} was provided`);
+  const budgetMinutes = Math.ceil(budget / 60);
+  return [
+    {
+      alert: 'TenantOpenWebUIBelowTwoReplicas',
+      expr: `kube_deployment_status_replicas_ready{namespace=~"tenant-.+", deployment="open-webui"} < 2
+and on (namespace, deployment)
+kube_deployment_spec_replicas{namespace=~"tenant-.+", deployment="open-webui"} > 0`,
+      for: '10m',
+      severity: 'page',
+      summary: 'OpenWebUI of {{ $labels.namespace }} has {{ $value }} ready replicas (needs 2 to survive a zone)',
+      description: 'A tenant OpenWebUI runs with fewer than 2 ready replicas: one more failure takes the tenant down. Check pod events (quota, scheduling, failing probes) in the namespace.',
+    },
+    {
+      alert: 'ZoneLosingNodes',
+      expr: 'zone:kube_node_not_ready:ratio > 0.3',
+      for: '5m',
+      severity: 'page',
+      summary: 'Zone {{ $labels.zone }} has {{ $value | humanizePercentage }} of its nodes NotReady',
+      description: 'More than 30 % of the nodes of one availability zone are NotReady: likely a zonal incident. Workloads spread over 3 zones keep serving; check Azure Service Health and that the autoscaler adds capacity in the other zones.',
+    },
+    {
+      alert: 'SpotEvictionsFrequent',
+      expr: `count(max_over_time(((kube_node_spec_unschedulable == 1) * on (node) group_left () ${SPOT_NODES})[1h:1m])) >= ${evictions}`,
+      severity: 'ticket',
+      summary: '{{ $value }} spot GPU nodes were evicted in the last hour',
+      description: 'Spot capacity is being reclaimed often; premium requests retry and wait for new nodes. Consider the on-demand fallback pool or another region with H100 capacity.',
+    },
+    {
+      alert: 'GpuPoolStuckProvisioning',
+      expr: `max(kube_pod_status_phase{namespace="${PREMIUM_NS}", phase="Pending"}) > 0`,
+      for: `${budgetMinutes}m`,
+      severity: 'page',
+      summary: 'A premium model pod has been Pending for more than the cold-start budget',
+      description: `A pod in ${PREMIUM_NS} has been Pending for more than ${budgetMinutes} min: the GPU pools could not provision a node (spot stock-out and on-demand quota?). Check cluster-autoscaler events and GPU quota.`,
+    },
+    {
+      alert: 'PremiumRequestsWaiting',
+      expr: `sum(panal_gateway_inflight_requests{${premiumModelMatcher}}) > 0
+and on ()
+(sum(kube_deployment_status_replicas_ready{namespace="${PREMIUM_NS}"}) or vector(0)) == 0`,
+      for: `${budgetMinutes}m`,
+      severity: 'page',
+      summary: 'Premium requests have waited {{ $value }}+ for a GPU replica longer than the cold-start budget',
+      description: `Premium requests are in flight at the gateway while no premium replica is ready, for longer than ${budget} s: users are waiting on a cold start that is not finishing. Check GpuPoolStuckProvisioning, the KEDA ScaledObject and the model store mount.`,
+    },
+    {
+      alert: 'GatewayTenantKeysMismatch',
+      expr: 'min(panal_gateway_tenant_keys_loaded) < max(panal_gateway_tenant_keys_loaded)',
+      for: '10m',
+      severity: 'ticket',
+      summary: 'Some inference gateway replicas have loaded fewer tenant keys than others',
+      description: 'A gateway replica answers 401 to some tenants: its Key Vault mount is missing keys. Check the SecretProviderClass mounts of the replica with the lowest value.',
+    },
+    {
+      alert: 'KedaScalerErrors',
+      expr: 'sum by (scaledObject, namespace) (rate(keda_scaler_detail_errors_total[5m])) > 0',
+      for: '10m',
+      severity: 'page',
+      summary: 'KEDA cannot read the scale signal of {{ $labels.namespace }}/{{ $labels.scaledObject }}',
+      description: 'The premium pool scales on a Prometheus query; if KEDA cannot run it, the pool neither wakes up nor scales to zero. Check the workload identity of keda-operator and the query endpoint.',
+    },
+    {
+      alert: 'CertificateExpiringSoon',
+      expr: `(certmanager_certificate_expiration_timestamp_seconds - time()) < ${certDays * 86_400}`,
+      for: '1h',
+      severity: 'ticket',
+      summary: 'Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than ' + `${certDays} days`,
+      description: 'cert-manager has not renewed a certificate in time. Check the Certificate and its issuer (DNS or HTTP challenge) events.',
+    },
+    {
+      alert: 'ArgoCdAppDegraded',
+      expr: 'max by (name, project) (argocd_app_info{health_status=~"Degraded|Missing"}) > 0',
+      for: '15m',
+      severity: 'page',
+      summary: 'Argo CD application {{ $labels.name }} is degraded',
+      description: 'A synced application reports Degraded or Missing health for 15 min. Open it in Argo CD and check the failing resource.',
+    },
+    {
+      alert: 'ArgoCdAppOutOfSync',
+      expr: 'max by (name, project) (argocd_app_info{sync_status="OutOfSync"}) > 0',
+      for: '1h',
+      severity: 'ticket',
+      summary: 'Argo CD application {{ $labels.name }} has been OutOfSync for an hour',
+      description: 'Rendered manifests in git differ from the cluster for an hour: a sync is pending review or failing. Tenants sync manually (README, flujo GitOps); platform add-ons sync automatically, so for them this is a failure.',
+    },
+  ];
+}
+
+/** Platform rule groups. */
+export function platformRuleGroups(options: PlatformAlertOptions = {}): RuleGroup[] {
+  return [{ name: 'panal-platform', interval: '1m', rules: [...platformRecordingRules(), ...platformAlerts(options)] }];
+}

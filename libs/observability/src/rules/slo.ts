@@ -1,0 +1,145 @@
+import { MODEL_CATALOGUE, MODEL_IDS, type ModelId, type Tier, TIERS } from '@panal/tenant-config';
+import type { AlertRule, PromDuration, RecordingRule, RuleGroup } from './rule-types';
+
+/**
+ * Buckets of `panal_gateway_request_duration_seconds` (apps/inference-gateway/src/metrics.ts): a
+ * latency threshold must be one of them, or the SLI would silently read a bucket that does not exist.
+ */
+export const GATEWAY_DURATION_BUCKETS_SECONDS: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+/** Service level objectives of one tier. */
+export interface TierSlo {
+  /** The tier. */
+  readonly tier: Tier;
+  /** Fraction of chat requests of this tier's tenants answered without a 5xx, over 30 days. */
+  readonly availabilityTarget: number;
+  /** Latency objective, measured on the pool that serves the tier's headline model. */
+  readonly latency: {
+    /** Models whose requests count (the gateway's duration histogram is per model, not per tenant). */
+    readonly models: readonly ModelId[];
+    /** A request slower than this is "slow"; must be a bucket of the gateway histogram. */
+    readonly thresholdSeconds: number;
+    /** Fraction of requests that must finish within the threshold. */
+    readonly target: number;
+  };
+}
+
+/**
+ * The SLOs per tier (30-day window). Premium runs on spot GPUs that scale to zero, so its objective is
+ * honest about evictions (BRIEF D6) and cold starts (D7): lower availability and a latency threshold that a
+ * warm pool meets but a cold start (minutes) does not.
+ */
+export const TIER_SLOS: Readonly<Record<Tier, TierSlo>> = {
+  standard: {
+    tier: 'standard',
+    availabilityTarget: 0.995,
+    latency: { models: MODEL_IDS.filter((m) => MODEL_CATALOGUE[m].pool === 'standard'), thresholdSeconds: 30, target: 0.95 },
+  },
+  premium: {
+    tier: 'premium',
+    availabilityTarget: 0.99,
+    latency: { models: MODEL_IDS.filter((m) => MODEL_CATALOGUE[m].pool === 'premium'), thresholdSeconds: 120, target: 0.9 },
+  },
+};
+
+/** One burn-rate condition: both windows must burn faster than `factor` × the error budget. */
+export interface BurnWindow {
+  /** Long window (is it burning?). */
+  readonly long: PromDuration;
+  /** Short window (is it still burning?): a fix stops the alert within minutes. */
+  readonly short: PromDuration;
+  /** Burn-rate factor: 14.4 spends 2 % of a 30-day budget in 1 h. */
+  readonly factor: number;
+  /** Who is told. */
+  readonly severity: 'page' | 'ticket';
+}
+
+/**
+ * Multi-window, multi-burn-rate alerting, as in the SRE workbook (30-day budget): page on 2 % in 1 h or
+ * 5 % in 6 h, ticket on 10 % in 3 days.
+ * @see https://sre.google/workbook/alerting-on-slos/
+ */
+export const BURN_WINDOWS: readonly BurnWindow[] = [
+  { long: '1h', short: '5m', factor: 14.4, severity: 'page' },
+  { long: '6h', short: '30m', factor: 6, severity: 'page' },
+  { long: '1d', short: '2h', factor: 3, severity: 'ticket' },
+  { long: '3d', short: '6h', factor: 1, severity: 'ticket' },
+];
+
+/** Every window a burn-rate alert reads. */
+export const SLI_WINDOWS: readonly PromDuration[] = [...new Set(BURN_WINDOWS.flatMap((w) => [w.short, w.long]))];
+
+/** Series with one `tenant` and its `tier` (from the namespace labels kube-state-metrics exports). */
+export const TENANT_TIER_INFO = 'panal:tenant_tier:info';
+
+/** Recording rule mapping each tenant to its tier, so gateway series (labelled by tenant only) can be grouped by tier. */
+export function tenantTierInfoRule(): RecordingRule {
+  // kube_namespace_labels carries these only because the AKS cluster allow-lists them (monitor_metrics.labels_allowed).
+  return {
+    record: TENANT_TIER_INFO,
+    expr: `max by (tenant, tier) (label_replace(label_replace(kube_namespace_labels{label_panal_io_role="tenant"}, "tenant", "$1", "label_panal_io_tenant", "(.+)"), "tier", "$1", "label_panal_io_tier", "(.+)"))`,
+  };
+}
+
+const round = (x: number): number => Number(x.toPrecision(6));
+const modelMatcher = (models: readonly ModelId[]): string => `model=~"${models.map((m) => m.replace(/\./g, '\\\\.')).join('|')}"`;
+
+/** Name of the per-tier error ratio over a window. */
+export const errorRatio = (w: PromDuration): string => `tier:panal_gateway_errors:ratio_rate${w}`;
+/** Name of the per-tier slow-request ratio over a window. */
+export const slowRatio = (w: PromDuration): string => `tier:panal_gateway_slow_requests:ratio_rate${w}`;
+
+/** Recording rules: 5xx ratio per tier, for every SLI window. */
+export function errorRatioRules(): RecordingRule[] {
+  const byTier = (selector: string, w: PromDuration) =>
+    `sum by (tier) (rate(panal_gateway_requests_total${selector}[${w}]) * on (tenant) group_left (tier) ${TENANT_TIER_INFO})`;
+  return SLI_WINDOWS.map((w) => ({ record: errorRatio(w), expr: `${byTier('{code=~"5.."}', w)}\n/\n${byTier('', w)}` }));
+}
+
+/** Recording rules: fraction of requests slower than the tier's threshold, for every SLI window. */
+export function slowRatioRules(slo: TierSlo): RecordingRule[] {
+  const { models, thresholdSeconds } = slo.latency;
+  if (!GATEWAY_DURATION_BUCKETS_SECONDS.includes(thresholdSeconds))
+    throw new Error(`latency.thresholdSeconds of tier ${slo.tier} must be a bucket of the gateway histogram (${GATEWAY_DURATION_BUCKETS_SECONDS.join(', ')}), but ${thresholdSeconds} was provided`);
+  if (models.length === 0) throw new Error(`latency.models of tier ${slo.tier} must not be empty`);
+  const m = modelMatcher(models);
+  return SLI_WINDOWS.map((w) => ({
+    record: slowRatio(w),
+    labels: { tier: slo.tier },
+    expr: `1 - (\n  sum(rate(panal_gateway_request_duration_seconds_bucket{${m}, le="${thresholdSeconds}"}[${w}]))\n/\n  sum(rate(panal_gateway_request_duration_seconds_count{${m}}[${w}]))\n)`,
+  }));
+}
+
+/** Burn-rate alerts of one SLI of one tier: one page alert and one ticket alert, each an OR of its windows. */
+export function burnRateAlerts(kind: 'Errors' | 'Latency', slo: TierSlo): AlertRule[] {
+  const target = kind === 'Errors' ? slo.availabilityTarget : slo.latency.target;
+  if (!(target > 0 && target < 1)) throw new Error(`SLO target of tier ${slo.tier} (${kind}) must be between 0 and 1 exclusive, but ${target} was provided`);
+  const budget = 1 - target;
+  const series = kind === 'Errors' ? errorRatio : slowRatio;
+  const tierName = slo.tier[0]!.toUpperCase() + slo.tier.slice(1);
+  const what = kind === 'Errors' ? `5xx ratio (objective ${round(target * 100)} % answered)` : `requests slower than ${slo.latency.thresholdSeconds} s (objective ${round(target * 100)} % faster)`;
+  return (['page', 'ticket'] as const).map((severity) => {
+    const windows = BURN_WINDOWS.filter((w) => w.severity === severity);
+    const expr = windows
+      .map((w) => `(\n  ${series(w.long)}{tier="${slo.tier}"} > ${round(w.factor * budget)}\nand\n  ${series(w.short)}{tier="${slo.tier}"} > ${round(w.factor * budget)}\n)`)
+      .join('\nor\n');
+    return {
+      alert: `${tierName}${kind}BudgetBurn${severity === 'page' ? 'Fast' : 'Slow'}`,
+      expr,
+      for: severity === 'page' ? '2m' : '15m',
+      severity,
+      labels: { slo: kind === 'Errors' ? 'availability' : 'latency', tier: slo.tier },
+      summary: `${slo.tier} tier is burning its ${kind === 'Errors' ? 'availability' : 'latency'} error budget ${severity === 'page' ? 'fast' : 'steadily'}`,
+      description: `The ${what} burns the 30-day budget at ≥${windows.map((w) => `${w.factor}× over ${w.long}`).join(' or ')}. Check the gateway dashboard for the model and tenants affected, then the model pool.`,
+    };
+  });
+}
+
+/** Every SLO rule group: SLIs first, then the alerts that read them. */
+export function sloRuleGroups(slos: Readonly<Record<Tier, TierSlo>> = TIER_SLOS): RuleGroup[] {
+  return [
+    { name: 'panal-slo-availability', interval: '1m', rules: [tenantTierInfoRule(), ...errorRatioRules()] },
+    { name: 'panal-slo-latency', interval: '1m', rules: TIERS.flatMap((t) => slowRatioRules(slos[t])) },
+    { name: 'panal-slo-alerts', interval: '1m', rules: TIERS.flatMap((t) => [...burnRateAlerts('Errors', slos[t]), ...burnRateAlerts('Latency', slos[t])]) },
+  ];
+}
