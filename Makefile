@@ -11,6 +11,8 @@ export PANAL_CACHE ?= $(HOME)/.cache/panal
 export NX_DAEMON := false
 export NX_NO_CLOUD := true
 export NX_TUI := false
+# CI never replays results: every task runs from scratch (locally, nx's cache in .nx/cache is kept).
+NX_CACHE_FLAG := $(if $(CI),--skip-nx-cache,)
 
 NODE_STAMP := node_modules/.panal-npm-ci
 NX := node_modules/.bin/nx
@@ -32,7 +34,7 @@ synth: $(NODE_STAMP) ## Synthesize the whole platform: dist/manifests (example e
 
 test: $(NODE_STAMP) ## Run every test: lint, unit tests, schema validation, freshness of dist/ (what CI runs)
 	@rm -rf .out/test-results
-	@status=0; $(NX) run-many -t lint test validate --outputStyle=stream || status=$$?; \
+	@status=0; $(NX) run-many -t lint test validate --outputStyle=stream $(NX_CACHE_FLAG) || status=$$?; \
 	  $(TSX) tools/scripts/test-summary.ts || status=$${status:-1}; \
 	  if [ $$status -ne 0 ]; then echo "make test: FAILED" >&2; fi; exit $$status
 
