@@ -42,9 +42,18 @@ export function buildStacks(app: App, env: InfraEnvironment, tenants: readonly T
  * tenant folders through the shared loader, with the same validation and errors as the tenants app.
  * @throws ConfigError for a bad tenant folder, InfraEnvironmentError for a bad environment
  */
-export function renderInfra(options: { repoRoot: string; environments: readonly InfraEnvironment[] }): Map<string, string> {
+export function renderInfra(options: {
+  repoRoot: string;
+  environments: readonly InfraEnvironment[];
+  /**
+   * Tenant folders to read.
+   * @default `<repoRoot>/apps/tenants/tenants`
+   */
+  tenantsDir?: string;
+}): Map<string, string> {
   // Identities do not matter to Azure resources: the tenant state only gates what the manifests render.
-  const tenants = loadTenants({ tenantsDir: join(options.repoRoot, TENANTS_DIR), repoRoot: options.repoRoot, identities: { clientIds: {} } });
+  const tenantsDir = options.tenantsDir ?? join(options.repoRoot, TENANTS_DIR);
+  const tenants = loadTenants({ tenantsDir, repoRoot: options.repoRoot, identities: { clientIds: {} } });
   const files = new Map<string, string>();
   for (const env of options.environments) {
     const outdir = mkdtempSync(join(tmpdir(), `panal-cdktf-${env.name}-`));
