@@ -1,5 +1,5 @@
 /**
- * A minimal Prometheus registry: counters, gauges and one histogram family, rendered in the text
+ * A minimal Prometheus registry: counters, gauges and histogram families, rendered in the text
  * exposition format. Enough for the gateway's few series, without a dependency.
  * @see https://prometheus.io/docs/instrumenting/exposition_formats/
  */
@@ -98,10 +98,21 @@ export class GatewayMetrics {
   readonly keys = new Family('panal_gateway_tenant_keys_loaded', 'Tenant keys loaded from the key folder.', 'gauge');
   /** End-to-end latency per model, including cold-start waits. */
   readonly duration = new Histogram('panal_gateway_request_duration_seconds', 'Time from request to last byte, per model.', [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]);
+  /**
+   * Time to first byte per model, observed when the first body byte of a successful (2xx) upstream answer
+   * arrives: for streaming chat, the time to first token. Per model only (like `duration`), so its
+   * cardinality does not grow with tenants. The duration buckets plus 15 and 20 s, where the CPU
+   * prefill of the standard models lands (libs/observability/src/rules/slo.ts reads them).
+   */
+  readonly firstByte = new Histogram(
+    'panal_gateway_time_to_first_byte_seconds',
+    "Time from the gateway accepting the request to the first byte of the model's answer, per model; for streaming chat the time to first token, including any premium cold start wait.",
+    [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 30, 60, 120, 300, 600],
+  );
 
   /** The exposition text. */
   render(): string {
     const families = [this.received, this.requests, this.inflight, this.tokens, this.rejected, this.retries, this.degraded, this.keys];
-    return [...families.flatMap((f) => f.render()), ...this.duration.render()].join('\n') + '\n';
+    return [...families.flatMap((f) => f.render()), ...this.duration.render(), ...this.firstByte.render()].join('\n') + '\n';
   }
 }

@@ -36,8 +36,8 @@ describe('inference gateway', () => {
   afterEach(async () => {
     while (running.length) await running.pop()!.close();
     while (cleanups.length) cleanups.pop()!();
-    Object.assign(standard.behaviour, { latencyMs: 0, dropNext: 0, busyNext: 0 });
-    Object.assign(premium.behaviour, { latencyMs: 0, dropNext: 0, busyNext: 0 });
+    Object.assign(standard.behaviour, { latencyMs: 0, chunkDelayMs: 0, dropNext: 0, busyNext: 0 });
+    Object.assign(premium.behaviour, { latencyMs: 0, chunkDelayMs: 0, dropNext: 0, busyNext: 0 });
   });
   afterAll(async () => {
     await standard.stop();
@@ -136,6 +136,33 @@ describe('inference gateway', () => {
     expect(text).toContain('panal_gateway_requests_total{code="200",model="llama3:70b",tenant="initech"} 1');
     expect(text).toContain('panal_gateway_requests_received_total{model="llama3:70b"} 1');
     expect(text).not.toMatch(/tenant="globex"/);
+  });
+
+  it('times the first byte of the answer (time to first token), not the last, and only for answers', async () => {
+    const gw = await start((c) => ({ ...c, upstream: { ...c.upstream, retryBackoffMs: 10, maxAttempts: 2 } }));
+    const bucket = (text: string, metric: string, model: string, le: string) =>
+      Number(text.match(new RegExp(`^${metric}_bucket\\{le="${le}",model="${model.replace('.', '\\.')}"\\} (\\d+)$`, 'm'))?.[1]);
+    // GIVEN a premium model that takes 600 ms before its first byte (a slow prefill or a short cold start)
+    premium.behaviour.latencyMs = 600;
+    // AND a standard model that answers at once but streams 5 tokens 300 ms apart
+    standard.behaviour.chunkDelayMs = 300;
+    // WHEN a tenant of each tier streams a chat, and another request fails before any byte
+    expect((await chat(gw.url, testKey('initech'), 'llama3:70b', { stream: true })).status).toBe(200);
+    expect((await chat(gw.url, testKey('acme'), 'llama3:8b', { stream: true })).status).toBe(200);
+    standard.behaviour.dropNext = 2;
+    expect((await chat(gw.url, testKey('acme'), 'mistral:7b')).status).toBe(503);
+    const text = await metricsText(gw);
+    // THEN the premium first byte lands above 0.5 s and within 2.5 s
+    expect(bucket(text, 'panal_gateway_time_to_first_byte_seconds', 'llama3:70b', '0.5')).toBe(0);
+    expect(bucket(text, 'panal_gateway_time_to_first_byte_seconds', 'llama3:70b', '2.5')).toBe(1);
+    // AND the standard first token within 0.5 s, while its last byte came after more than 1 s
+    expect(bucket(text, 'panal_gateway_time_to_first_byte_seconds', 'llama3:8b', '0.5')).toBe(1);
+    expect(bucket(text, 'panal_gateway_request_duration_seconds', 'llama3:8b', '1')).toBe(0);
+    // AND the request that never got an answer has no first byte (it counts as an error, not as fast)
+    expect(text).toContain('panal_gateway_time_to_first_byte_seconds_count{model="llama3:70b"} 1');
+    expect(text).not.toContain('panal_gateway_time_to_first_byte_seconds_count{model="mistral:7b"}');
+    expect(text).toContain('panal_gateway_request_duration_seconds_count{model="mistral:7b"} 1');
+    expect(text).toContain('# HELP panal_gateway_time_to_first_byte_seconds Time from the gateway accepting the request to the first byte');
   });
 
   it('keeps a premium request waiting while the pool scales from zero, then answers it', async () => {

@@ -90,7 +90,11 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
   reloadTimer.unref();
   const inflight = new Set<ServerResponse>();
 
-  async function proxy(req: IncomingMessage, res: ServerResponse, tenantId: string, model: ModelId, payload: Record<string, unknown>): Promise<number> {
+  /**
+   * Routes one request to the model's pool. `onFirstByte` is called once, when the first byte of a
+   * successful answer arrives (time to first token); it stays the caller's across a degraded fallback.
+   */
+  async function proxy(req: IncomingMessage, res: ServerResponse, tenantId: string, model: ModelId, payload: Record<string, unknown>, onFirstByte: () => void): Promise<number> {
     const route = config.models[model]!;
     const started = now();
     const deadline = started + route.coldStartBudgetSeconds * 1000;
@@ -105,7 +109,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
       const upstream = route.upstreams[attempt % route.upstreams.length]!;
       try {
         const upstreamRes = await openUpstream(upstream, req.url!, 'POST', body, config.upstream.connectTimeoutMs, abort.signal);
-        return await relay(upstreamRes, res, tenantId, model);
+        return await relay(upstreamRes, res, tenantId, model, onFirstByte);
       } catch (err) {
         if (!(err instanceof UpstreamUnavailable)) {
           if (abort.signal.aborted) return 499;
@@ -124,7 +128,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
           metrics.degraded.inc({ tenant: tenantId, model });
           res.setHeader('x-panal-degraded', 'true');
           res.setHeader('x-panal-requested-model', model);
-          return proxy(req, res, tenantId, route.degradedFallback, { ...payload, model: route.degradedFallback });
+          return proxy(req, res, tenantId, route.degradedFallback, { ...payload, model: route.degradedFallback }, onFirstByte);
         }
         const waited = ((now() - started) / 1000).toFixed(1);
         sendError(res, 503, 'model_unavailable', `model ${model} did not answer after ${attempt} attempts in ${waited}s (${err.message}); try again shortly`, { 'retry-after': '30' });
@@ -133,9 +137,11 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
     }
   }
 
-  function relay(upstreamRes: IncomingMessage, res: ServerResponse, tenantId: string, model: ModelId): Promise<number> {
+  function relay(upstreamRes: IncomingMessage, res: ServerResponse, tenantId: string, model: ModelId, onFirstByte: () => void): Promise<number> {
     return new Promise((resolveRelay) => {
       const status = upstreamRes.statusCode ?? 502;
+      // Only successful answers time the first token: an error body arriving fast is not a fast answer.
+      const firstByte = status >= 200 && status < 300 ? onFirstByte : () => {};
       const contentType = String(upstreamRes.headers['content-type'] ?? 'application/json');
       const streaming = contentType.startsWith('text/event-stream');
       res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-cache' });
@@ -144,6 +150,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
       let usage: { prompt: number; completion: number } | undefined;
       const idle = setTimeout(() => upstreamRes.destroy(new Error('upstream idle')), config.upstream.idleTimeoutMs);
       upstreamRes.on('data', (chunk: Buffer) => {
+        firstByte();
         idle.refresh();
         res.write(chunk);
         if (!streaming) {
@@ -180,6 +187,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
         resolveRelay(code);
       };
       upstreamRes.on('end', () => {
+        firstByte(); // an empty body: its headers were the first (and only) thing the model sent
         res.end();
         finish(status);
       });
@@ -234,9 +242,16 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
     metrics.received.inc({ model });
     metrics.inflight.inc({ model });
     const started = now();
+    let firstByteSeen = false;
+    // Labelled with the requested model, like the duration, also when a degraded fallback answered.
+    const onFirstByte = () => {
+      if (firstByteSeen) return;
+      firstByteSeen = true;
+      metrics.firstByte.observe({ model }, (now() - started) / 1000);
+    };
     let status = 500;
     try {
-      status = await proxy(req, res, tenantId, model, payload);
+      status = await proxy(req, res, tenantId, model, payload, onFirstByte);
     } finally {
       metrics.inflight.inc({ model }, -1);
       metrics.requests.inc({ tenant: tenantId, model, code: String(status) });

@@ -14,6 +14,7 @@ const overview: Dashboard = {
     { title: 'Peticiones por tier', type: 'timeseries', unit: 'reqps', description: 'Peticiones por segundo en el gateway, por tier del inquilino.', queries: [{ expr: byTier('rate(panal_gateway_requests_total[5m])'), legend: '{{tier}}' }] },
     { title: 'Ratio de errores 5xx por tier (SLI)', type: 'timeseries', unit: 'percentunit', description: 'Regla de registro del SLO de disponibilidad (ventana 5m).', queries: [{ expr: 'tier:panal_gateway_errors:ratio_rate5m', legend: '{{tier}}' }] },
     { title: 'Peticiones lentas por tier (SLI)', type: 'timeseries', unit: 'percentunit', description: 'Fracción por encima del umbral de latencia del tier (ventana 5m).', queries: [{ expr: 'tier:panal_gateway_slow_requests:ratio_rate5m', legend: '{{tier}}' }] },
+    { title: 'Primer token tardío por tier (SLI)', type: 'timeseries', unit: 'percentunit', description: 'Fracción de respuestas cuyo primer token llega después del umbral del tier (ventana 5m).', queries: [{ expr: 'tier:panal_gateway_slow_first_token:ratio_rate5m', legend: '{{tier}}' }] },
     { title: 'Nodos NotReady por zona', type: 'timeseries', unit: 'percentunit', description: 'Una zona caída aparece aquí antes de que el autoscaler retire sus nodos.', queries: [{ expr: 'zone:kube_node_not_ready:ratio', legend: '{{zone}}' }] },
     { title: 'OpenWebUI con menos de 2 réplicas', type: 'stat', unit: 'none', width: 8, description: 'Inquilinos activos expuestos a la caída de una zona.', queries: [{ expr: 'count(kube_deployment_status_replicas_ready{namespace=~"tenant-.+", deployment="open-webui"} < 2 and on (namespace, deployment) kube_deployment_spec_replicas{namespace=~"tenant-.+", deployment="open-webui"} > 0) or vector(0)' }] },
     { title: 'Aplicaciones de Argo CD no sanas', type: 'stat', unit: 'none', width: 8, description: 'Degraded, Missing u OutOfSync.', queries: [{ expr: 'count(argocd_app_info{health_status!="Healthy"} or argocd_app_info{sync_status="OutOfSync"}) or vector(0)' }] },
@@ -59,17 +60,21 @@ const gpu: Dashboard = {
   ],
 };
 
-/** Model pools: queue, tokens/s, latency. */
+/** Model pools: queue, tokens/s, latency, time to first token. */
 const models: Dashboard = {
   uid: 'panal-models',
   title: 'Panal · Pools de modelos',
-  description: 'Cola, tokens por segundo, latencia y reintentos por modelo.',
+  description: 'Cola, tokens por segundo, latencia, tiempo al primer token y reintentos por modelo.',
   panels: [
     { title: 'Peticiones en vuelo (cola) por modelo', type: 'timeseries', unit: 'short', description: 'Incluye las que esperan un arranque en frío.', queries: [{ expr: 'sum by (model) (panal_gateway_inflight_requests)', legend: '{{model}}' }] },
     { title: 'Tokens de salida por segundo', type: 'timeseries', unit: 'short', description: 'Completion tokens/s por modelo.', queries: [{ expr: 'sum by (model) (rate(panal_gateway_tokens_total{type="completion"}[5m]))', legend: '{{model}}' }] },
-    { title: 'Latencia p50 y p95 (petición completa)', type: 'timeseries', unit: 's', description: 'Hasta el último byte; el gateway aún no exporta el tiempo al primer token.', queries: [
+    { title: 'Latencia p50 y p95 (petición completa)', type: 'timeseries', unit: 's', description: 'Hasta el último byte de la respuesta.', queries: [
       { expr: 'histogram_quantile(0.5, sum by (model, le) (rate(panal_gateway_request_duration_seconds_bucket[5m])))', legend: 'p50 {{model}}' },
       { expr: 'histogram_quantile(0.95, sum by (model, le) (rate(panal_gateway_request_duration_seconds_bucket[5m])))', legend: 'p95 {{model}}' },
+    ] },
+    { title: 'Tiempo al primer token p50 y p95', type: 'timeseries', unit: 's', description: 'Desde que el gateway acepta la petición hasta el primer byte de una respuesta correcta; incluye la espera de un arranque en frío Premium.', queries: [
+      { expr: 'histogram_quantile(0.5, sum by (model, le) (rate(panal_gateway_time_to_first_byte_seconds_bucket[5m])))', legend: 'p50 {{model}}' },
+      { expr: 'histogram_quantile(0.95, sum by (model, le) (rate(panal_gateway_time_to_first_byte_seconds_bucket[5m])))', legend: 'p95 {{model}}' },
     ] },
     { title: 'Reintentos hacia el modelo por motivo', type: 'timeseries', unit: 'reqps', description: 'Conexión rechazada o cortada antes del primer byte (p. ej. desalojo spot).', queries: [{ expr: 'sum by (model, reason) (rate(panal_gateway_upstream_retries_total[5m]))', legend: '{{model}} {{reason}}' }] },
     { title: 'Respuestas en modo degradado', type: 'timeseries', unit: 'reqps', description: 'Premium servido por un modelo Standard con aviso.', queries: [{ expr: 'sum by (model) (rate(panal_gateway_degraded_total[5m]))', legend: '{{model}}' }] },

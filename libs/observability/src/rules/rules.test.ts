@@ -1,8 +1,8 @@
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { burnRateAlerts, GATEWAY_DURATION_BUCKETS_SECONDS, slowRatioRules, TIER_SLOS } from './slo';
+import { burnRateAlerts, GATEWAY_DURATION_BUCKETS_SECONDS, GATEWAY_FIRST_BYTE_BUCKETS_SECONDS, slowFirstTokenRatioRules, slowRatioRules, TIER_SLOS } from './slo';
 import { platformAlerts } from './platform-alerts';
 import { AZURE_METRIC_ALERTS, azureMetricAlertsFor } from './azure-metric-alerts';
 import { ensurePromtool, runPromtool } from './promtool';
@@ -42,7 +42,7 @@ describe('rule groups (data)', () => {
       'TenantOpenWebUIBelowTwoReplicas', 'ZoneLosingNodes', 'SpotEvictionsFrequent', 'GpuPoolStuckProvisioning', 'PremiumRequestsWaiting',
       'CertificateExpiringSoon', 'ArgoCdAppDegraded', 'ArgoCdAppOutOfSync',
     ]) expect(alerts).toContain(a);
-    for (const tier of ['Standard', 'Premium']) for (const sli of ['Errors', 'Latency']) for (const speed of ['Fast', 'Slow']) expect(alerts).toContain(`${tier}${sli}BudgetBurn${speed}`);
+    for (const tier of ['Standard', 'Premium']) for (const sli of ['Errors', 'Latency', 'FirstToken']) for (const speed of ['Fast', 'Slow']) expect(alerts).toContain(`${tier}${sli}BudgetBurn${speed}`);
   });
 
   it('reads the cold-start budget into the GPU alerts', () => {
@@ -56,6 +56,21 @@ describe('rule groups (data)', () => {
     expect(() => slowRatioRules({ ...TIER_SLOS.standard, latency: { ...TIER_SLOS.standard.latency, thresholdSeconds: 45 } })).toThrow(
       /latency.thresholdSeconds of tier standard must be a bucket of the gateway histogram .*but 45 was provided/,
     );
+  });
+
+  it('fails when a time-to-first-token threshold is not a bucket of the first-byte histogram', () => {
+    expect(GATEWAY_FIRST_BYTE_BUCKETS_SECONDS).not.toContain(7);
+    expect(() => slowFirstTokenRatioRules({ ...TIER_SLOS.premium, timeToFirstToken: { ...TIER_SLOS.premium.timeToFirstToken, thresholdSeconds: 7 } })).toThrow(
+      /timeToFirstToken.thresholdSeconds of tier premium must be a bucket of the gateway histogram .*but 7 was provided/,
+    );
+  });
+
+  it('knows the buckets the gateway really exports', () => {
+    const metrics = readFileSync(join(import.meta.dirname, '../../../../apps/inference-gateway/src/metrics.ts'), 'utf8');
+    for (const [name, buckets] of [['panal_gateway_request_duration_seconds', GATEWAY_DURATION_BUCKETS_SECONDS], ['panal_gateway_time_to_first_byte_seconds', GATEWAY_FIRST_BYTE_BUCKETS_SECONDS]] as const) {
+      const declared = metrics.slice(metrics.indexOf(`'${name}'`)).match(/\[([\d., ]+)\]/)?.[1];
+      expect(declared?.split(',').map(Number), name).toEqual(buckets);
+    }
   });
 
   it('fails when an SLO target is not a fraction', () => {

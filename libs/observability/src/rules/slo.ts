@@ -7,22 +7,57 @@ import type { AlertRule, PromDuration, RecordingRule, RuleGroup } from './rule-t
  */
 export const GATEWAY_DURATION_BUCKETS_SECONDS: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
+/**
+ * Buckets of `panal_gateway_time_to_first_byte_seconds` (same file): the duration buckets plus 15 and 20 s,
+ * where the CPU prefill of the standard models lands. A time-to-first-token threshold must be one of them.
+ */
+export const GATEWAY_FIRST_BYTE_BUCKETS_SECONDS: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 30, 60, 120, 300, 600];
+
+/** An objective on a gateway histogram: the fraction of requests of some models within a threshold. */
+export interface HistogramObjective {
+  /** Models whose requests count (the gateway's histograms are per model, not per tenant). */
+  readonly models: readonly ModelId[];
+  /** A request over this is "slow"; must be a bucket of the histogram. */
+  readonly thresholdSeconds: number;
+  /** Fraction of requests that must be within the threshold. */
+  readonly target: number;
+}
+
+/**
+ * Time-to-first-token objectives per tier (threshold and target), measured on the gateway from accepting
+ * the request to the first byte of a successful answer (`panal_gateway_time_to_first_byte_seconds`).
+ */
+export const TIME_TO_FIRST_TOKEN_OBJECTIVES: Readonly<Record<Tier, Omit<HistogramObjective, 'models'>>> = {
+  /**
+   * 95 % within 20 s. Standard runs 7-8B models on CPU: prefill of the assumed 750-token prompt (S5) at
+   * ~60-100 tokens/s is 7-12 s on a free slot (docs/diseno/3-capacidad-y-costes.md, S7), so 5 or 10 s
+   * would burn the budget on a healthy pool. 20 s leaves room for a short wait behind the replica's 4
+   * parallel slots and stays below the 30 s full-request threshold, so it says something the latency SLI
+   * does not: requests queue before they start. Revisit when S7 is measured.
+   */
+  standard: { thresholdSeconds: 20, target: 0.95 },
+  /**
+   * 90 % within 10 s, excluding nothing. A warm H100 prefills thousands of tokens/s (S8), so a warm pool
+   * answers in well under 10 s even with a short queue; a cold start (minutes, spot scale-from-zero, D7)
+   * does not, and counts against this budget: the 10 % lets at most one request in ten wait for a cold
+   * pool. How long a cold start lasts has its own alerts (`PremiumRequestsWaiting`, `GpuPoolStuckProvisioning`).
+   */
+  premium: { thresholdSeconds: 10, target: 0.9 },
+};
+
 /** Service level objectives of one tier. */
 export interface TierSlo {
   /** The tier. */
   readonly tier: Tier;
   /** Fraction of chat requests of this tier's tenants answered without a 5xx, over 30 days. */
   readonly availabilityTarget: number;
-  /** Latency objective, measured on the pool that serves the tier's headline model. */
-  readonly latency: {
-    /** Models whose requests count (the gateway's duration histogram is per model, not per tenant). */
-    readonly models: readonly ModelId[];
-    /** A request slower than this is "slow"; must be a bucket of the gateway histogram. */
-    readonly thresholdSeconds: number;
-    /** Fraction of requests that must finish within the threshold. */
-    readonly target: number;
-  };
+  /** Latency objective (request to last byte), measured on the pool that serves the tier's headline model. */
+  readonly latency: HistogramObjective;
+  /** Time-to-first-token objective (request to first byte of the answer), on the same models. */
+  readonly timeToFirstToken: HistogramObjective;
 }
+
+const poolModels = (pool: 'standard' | 'premium'): ModelId[] => MODEL_IDS.filter((m) => MODEL_CATALOGUE[m].pool === pool);
 
 /**
  * The SLOs per tier (30-day window). Premium runs on spot GPUs that scale to zero, so its objective is
@@ -33,12 +68,14 @@ export const TIER_SLOS: Readonly<Record<Tier, TierSlo>> = {
   standard: {
     tier: 'standard',
     availabilityTarget: 0.995,
-    latency: { models: MODEL_IDS.filter((m) => MODEL_CATALOGUE[m].pool === 'standard'), thresholdSeconds: 30, target: 0.95 },
+    latency: { models: poolModels('standard'), thresholdSeconds: 30, target: 0.95 },
+    timeToFirstToken: { models: poolModels('standard'), ...TIME_TO_FIRST_TOKEN_OBJECTIVES.standard },
   },
   premium: {
     tier: 'premium',
     availabilityTarget: 0.99,
-    latency: { models: MODEL_IDS.filter((m) => MODEL_CATALOGUE[m].pool === 'premium'), thresholdSeconds: 120, target: 0.9 },
+    latency: { models: poolModels('premium'), thresholdSeconds: 120, target: 0.9 },
+    timeToFirstToken: { models: poolModels('premium'), ...TIME_TO_FIRST_TOKEN_OBJECTIVES.premium },
   },
 };
 
@@ -88,6 +125,8 @@ const modelMatcher = (models: readonly ModelId[]): string => `model=~"${models.m
 export const errorRatio = (w: PromDuration): string => `tier:panal_gateway_errors:ratio_rate${w}`;
 /** Name of the per-tier slow-request ratio over a window. */
 export const slowRatio = (w: PromDuration): string => `tier:panal_gateway_slow_requests:ratio_rate${w}`;
+/** Name of the per-tier ratio of requests whose first token came later than the tier's threshold, over a window. */
+export const slowFirstTokenRatio = (w: PromDuration): string => `tier:panal_gateway_slow_first_token:ratio_rate${w}`;
 
 /** Recording rules: 5xx ratio per tier, for every SLI window. */
 export function errorRatioRules(): RecordingRule[] {
@@ -96,28 +135,64 @@ export function errorRatioRules(): RecordingRule[] {
   return SLI_WINDOWS.map((w) => ({ record: errorRatio(w), expr: `${byTier('{code=~"5.."}', w)}\n/\n${byTier('', w)}` }));
 }
 
-/** Recording rules: fraction of requests slower than the tier's threshold, for every SLI window. */
-export function slowRatioRules(slo: TierSlo): RecordingRule[] {
-  const { models, thresholdSeconds } = slo.latency;
-  if (!GATEWAY_DURATION_BUCKETS_SECONDS.includes(thresholdSeconds))
-    throw new Error(`latency.thresholdSeconds of tier ${slo.tier} must be a bucket of the gateway histogram (${GATEWAY_DURATION_BUCKETS_SECONDS.join(', ')}), but ${thresholdSeconds} was provided`);
-  if (models.length === 0) throw new Error(`latency.models of tier ${slo.tier} must not be empty`);
+/** Recording rules of one histogram objective: fraction of requests over the threshold, for every SLI window. */
+function overThresholdRules(
+  slo: TierSlo,
+  field: 'latency' | 'timeToFirstToken',
+  histogram: string,
+  buckets: readonly number[],
+  name: (w: PromDuration) => string,
+): RecordingRule[] {
+  const { models, thresholdSeconds } = slo[field];
+  if (!buckets.includes(thresholdSeconds))
+    throw new Error(`${field}.thresholdSeconds of tier ${slo.tier} must be a bucket of the gateway histogram (${buckets.join(', ')}), but ${thresholdSeconds} was provided`);
+  if (models.length === 0) throw new Error(`${field}.models of tier ${slo.tier} must not be empty`);
   const m = modelMatcher(models);
   return SLI_WINDOWS.map((w) => ({
-    record: slowRatio(w),
+    record: name(w),
     labels: { tier: slo.tier },
-    expr: `1 - (\n  sum(rate(panal_gateway_request_duration_seconds_bucket{${m}, le="${thresholdSeconds}"}[${w}]))\n/\n  sum(rate(panal_gateway_request_duration_seconds_count{${m}}[${w}]))\n)`,
+    expr: `1 - (\n  sum(rate(${histogram}_bucket{${m}, le="${thresholdSeconds}"}[${w}]))\n/\n  sum(rate(${histogram}_count{${m}}[${w}]))\n)`,
   }));
 }
 
+/** Recording rules: fraction of requests slower than the tier's threshold, for every SLI window. */
+export function slowRatioRules(slo: TierSlo): RecordingRule[] {
+  return overThresholdRules(slo, 'latency', 'panal_gateway_request_duration_seconds', GATEWAY_DURATION_BUCKETS_SECONDS, slowRatio);
+}
+
+/**
+ * Recording rules: fraction of successful requests whose first token came later than the tier's
+ * threshold, for every SLI window. Failed requests have no first byte; they count in the error SLI.
+ */
+export function slowFirstTokenRatioRules(slo: TierSlo): RecordingRule[] {
+  return overThresholdRules(slo, 'timeToFirstToken', 'panal_gateway_time_to_first_byte_seconds', GATEWAY_FIRST_BYTE_BUCKETS_SECONDS, slowFirstTokenRatio);
+}
+
+/** What each SLI kind reads and how its alerts talk about it. */
+const SLI_KINDS = {
+  Errors: { slo: 'availability', name: 'availability', series: errorRatio, target: (s: TierSlo) => s.availabilityTarget, what: (_slo: TierSlo, t: number) => `5xx ratio (objective ${t} % answered)` },
+  Latency: { slo: 'latency', name: 'latency', series: slowRatio, target: (s: TierSlo) => s.latency.target, what: (s: TierSlo, t: number) => `requests slower than ${s.latency.thresholdSeconds} s (objective ${t} % faster)` },
+  FirstToken: {
+    slo: 'time_to_first_token',
+    name: 'time-to-first-token',
+    series: slowFirstTokenRatio,
+    target: (s: TierSlo) => s.timeToFirstToken.target,
+    what: (s: TierSlo, t: number) => `share of requests whose first token took longer than ${s.timeToFirstToken.thresholdSeconds} s (objective ${t} % sooner)`,
+  },
+} as const;
+
+/** An SLI with burn-rate alerts. */
+export type SliKind = keyof typeof SLI_KINDS;
+
 /** Burn-rate alerts of one SLI of one tier: one page alert and one ticket alert, each an OR of its windows. */
-export function burnRateAlerts(kind: 'Errors' | 'Latency', slo: TierSlo): AlertRule[] {
-  const target = kind === 'Errors' ? slo.availabilityTarget : slo.latency.target;
+export function burnRateAlerts(kind: SliKind, slo: TierSlo): AlertRule[] {
+  const sli = SLI_KINDS[kind];
+  const target = sli.target(slo);
   if (!(target > 0 && target < 1)) throw new Error(`SLO target of tier ${slo.tier} (${kind}) must be between 0 and 1 exclusive, but ${target} was provided`);
   const budget = 1 - target;
-  const series = kind === 'Errors' ? errorRatio : slowRatio;
+  const series = sli.series;
   const tierName = slo.tier[0]!.toUpperCase() + slo.tier.slice(1);
-  const what = kind === 'Errors' ? `5xx ratio (objective ${round(target * 100)} % answered)` : `requests slower than ${slo.latency.thresholdSeconds} s (objective ${round(target * 100)} % faster)`;
+  const what = sli.what(slo, round(target * 100));
   return (['page', 'ticket'] as const).map((severity) => {
     const windows = BURN_WINDOWS.filter((w) => w.severity === severity);
     const expr = windows
@@ -128,8 +203,8 @@ export function burnRateAlerts(kind: 'Errors' | 'Latency', slo: TierSlo): AlertR
       expr,
       for: severity === 'page' ? '2m' : '15m',
       severity,
-      labels: { slo: kind === 'Errors' ? 'availability' : 'latency', tier: slo.tier },
-      summary: `${slo.tier} tier is burning its ${kind === 'Errors' ? 'availability' : 'latency'} error budget ${severity === 'page' ? 'fast' : 'steadily'}`,
+      labels: { slo: sli.slo, tier: slo.tier },
+      summary: `${slo.tier} tier is burning its ${sli.name} error budget ${severity === 'page' ? 'fast' : 'steadily'}`,
       description: `The ${what} burns the 30-day budget at ≥${windows.map((w) => `${w.factor}× over ${w.long}`).join(' or ')}. Check the gateway dashboard for the model and tenants affected, then the model pool.`,
     };
   });
@@ -140,6 +215,7 @@ export function sloRuleGroups(slos: Readonly<Record<Tier, TierSlo>> = TIER_SLOS)
   return [
     { name: 'panal-slo-availability', interval: '1m', rules: [tenantTierInfoRule(), ...errorRatioRules()] },
     { name: 'panal-slo-latency', interval: '1m', rules: TIERS.flatMap((t) => slowRatioRules(slos[t])) },
-    { name: 'panal-slo-alerts', interval: '1m', rules: TIERS.flatMap((t) => [...burnRateAlerts('Errors', slos[t]), ...burnRateAlerts('Latency', slos[t])]) },
+    { name: 'panal-slo-first-token', interval: '1m', rules: TIERS.flatMap((t) => slowFirstTokenRatioRules(slos[t])) },
+    { name: 'panal-slo-alerts', interval: '1m', rules: TIERS.flatMap((t) => (['Errors', 'Latency', 'FirstToken'] as const).flatMap((k) => burnRateAlerts(k, slos[t]))) },
   ];
 }
