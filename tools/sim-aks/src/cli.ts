@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { REPO_ROOT, SimCluster, waitFor } from './cluster.ts';
+import { formatStatus, snapshot } from './observe.ts';
+import { applyManifests, platformManifests } from './platform.ts';
+import { profileByName } from './profile.ts';
+
+/**
+ * `sim-aks up|down|status`: the simulated AKS of the README's main command.
+ *   up      builds what is missing, starts a fresh cluster (replacing one left running), applies
+ *           every manifest of dist/manifests server-side, waits for the platform to settle and
+ *           prints the status. The cluster keeps running; `down` stops it.
+ *   down    stops the cluster.
+ *   status  prints tenants, nodes per pool, GPU nodes and pods per pool/zone.
+ */
+const USAGE = 'usage: sim-aks <up|down|status> [--profile test|realtime] [--state-dir DIR]';
+
+async function main() {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { profile: { type: 'string', default: 'test' }, 'state-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const command = positionals[0];
+  if (values.help || !command) {
+    console.log(USAGE);
+    process.exit(command || values.help ? 0 : 2);
+  }
+  const stateDir = values['state-dir'] ?? join(REPO_ROOT, '.out', 'sim-aks', 'panal');
+  switch (command) {
+    case 'up': {
+      const started = Date.now();
+      const cluster = await SimCluster.up({ stateDir, profile: profileByName(values.profile!) });
+      const manifests = platformManifests();
+      await applyManifests(cluster, manifests);
+      // Settled: every pod that can be placed is bound (premium models rest at 0 replicas).
+      await waitFor('pods to be scheduled', 300, async () => (await snapshot(cluster)).pendingPods === 0).catch(() => undefined);
+      console.log(`sim-aks: up in ${((Date.now() - started) / 1000).toFixed(1)} s (${manifests.length} objects applied, profile ${cluster.profile.name})`);
+      console.log(formatStatus(await snapshot(cluster)));
+      console.log(`kubeconfig: ${cluster.kubeconfig}  (stop with: make sim-down)`);
+      break;
+    }
+    case 'down':
+      await SimCluster.down(stateDir);
+      console.log('sim-aks: stopped');
+      break;
+    case 'status': {
+      const cluster = await SimCluster.attach(stateDir);
+      console.log(formatStatus(await snapshot(cluster)));
+      break;
+    }
+    default:
+      console.error(USAGE);
+      process.exit(2);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`sim-aks: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

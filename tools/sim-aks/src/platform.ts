@@ -1,0 +1,77 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { loadAll } from 'js-yaml';
+import { REPO_ROOT, type SimCluster } from './cluster.ts';
+
+/** A manifest read from `dist/manifests`, with the file it came from. */
+export interface Manifest {
+  readonly file: string;
+  readonly object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } };
+}
+
+export const MANIFESTS_DIR = join(REPO_ROOT, 'dist', 'manifests');
+
+export function readManifests(dir = MANIFESTS_DIR): Manifest[] {
+  const out: Manifest[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d).sort()) {
+      const path = join(d, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.ya?ml$/.test(entry)) {
+        for (const doc of loadAll(readFileSync(path, 'utf8'))) if (doc) out.push({ file: relative(REPO_ROOT, path), object: doc as Manifest['object'] });
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * The order Argo CD applies in: sync wave first, then kinds that others depend on (namespaces,
+ * policies, quotas) before workloads. Server-side apply, as Argo CD does with `ServerSideApply=true`.
+ */
+const KIND_ORDER = ['Namespace', 'PriorityClass', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ClusterRole', 'ClusterRoleBinding', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'ConfigMap', 'PersistentVolume', 'PersistentVolumeClaim'];
+const kindRank = (kind: string) => (KIND_ORDER.includes(kind) ? KIND_ORDER.indexOf(kind) : KIND_ORDER.length);
+const wave = (m: Manifest) => Number(m.object.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+
+export function applyOrder(manifests: readonly Manifest[]): Manifest[] {
+  return [...manifests].sort((a, b) => kindRank(a.object.kind) - kindRank(b.object.kind) || wave(a) - wave(b) || a.file.localeCompare(b.file));
+}
+
+/** Server-side applies manifests in Argo CD's order, in batches; the first rejection fails with its file. */
+export async function applyManifests(cluster: SimCluster, manifests: readonly Manifest[], fieldManager = 'argocd-controller'): Promise<void> {
+  const ordered = applyOrder(manifests);
+  // Kinds that must exist before the next batch is admitted (namespace, quota, admission policy) go first as their own batch.
+  const foundation = ordered.filter((m) => kindRank(m.object.kind) < kindRank('ServiceAccount'));
+  const rest = ordered.filter((m) => kindRank(m.object.kind) >= kindRank('ServiceAccount'));
+  for (const batch of [...chunks(foundation, 400), ...chunks(rest, 400)]) {
+    const result = await cluster.kubectlResult(
+      ['apply', '--server-side', '--force-conflicts', `--field-manager=${fieldManager}`, '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: batch.map((m) => m.object) }),
+    );
+    if (!result.ok) throw new Error(`server-side apply rejected:\n${annotateWithFiles(result.stderr, batch)}`);
+  }
+}
+
+/** Points each rejected object in kubectl's error output at the file it came from. */
+function annotateWithFiles(stderr: string, batch: readonly Manifest[]): string {
+  return stderr
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const hit = batch.find((m) => line.includes(`"${m.object.metadata.name}"`) && (!m.object.metadata.namespace || line.includes(m.object.metadata.namespace)));
+      return hit ? `${line}\n  (from ${hit.file})` : line;
+    })
+    .join('\n');
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Everything Argo CD would sync into the cluster: tenants and cluster add-ons (and the Argo CD objects themselves). */
+export function platformManifests(dir = MANIFESTS_DIR): Manifest[] {
+  return readManifests(dir);
+}

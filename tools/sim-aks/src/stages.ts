@@ -1,0 +1,186 @@
+import { dump } from 'js-yaml';
+import { scaled, type SimProfile, type Timings } from './profile.ts';
+
+/**
+ * kwok Stage objects: what "a kubelet" does to simulated nodes and pods, and how long it takes.
+ * Delays come from data/timings.yaml through the profile. Stages that could match the same object
+ * are made mutually exclusive by their selectors, so each object follows one timeline.
+ * Format: kwok.sigs.k8s.io/docs/user/stages-configuration/
+ */
+type Expr = { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] };
+
+interface Stage {
+  apiVersion: 'kwok.x-k8s.io/v1alpha1';
+  kind: 'Stage';
+  metadata: { name: string };
+  spec: {
+    resourceRef: { apiGroup: 'v1'; kind: 'Node' | 'Pod' };
+    selector: { matchExpressions: Expr[] };
+    delay?: { durationMilliseconds: number; jitterDurationMilliseconds?: number };
+    next: { statusTemplate?: string; delete?: boolean };
+  };
+}
+
+const stage = (name: string, kind: 'Node' | 'Pod', matchExpressions: Expr[], next: Stage['spec']['next'], delaySeconds?: number): Stage => ({
+  apiVersion: 'kwok.x-k8s.io/v1alpha1',
+  kind: 'Stage',
+  metadata: { name },
+  spec: {
+    resourceRef: { apiGroup: 'v1', kind },
+    selector: { matchExpressions },
+    ...(delaySeconds ? { delay: { durationMilliseconds: Math.round(delaySeconds * 1000) } } : {}),
+    next,
+  },
+});
+
+const label = (key: string) => `.metadata.labels.["${key}"]`;
+const NOT_READY: Expr = { key: '.status.conditions.[] | select( .type == "Ready" ) | .status', operator: 'NotIn', values: ['True'] };
+const READY: Expr = { key: '.status.conditions.[] | select( .type == "Ready" ) | .status', operator: 'In', values: ['True'] };
+const GPU_NODE: Expr = { key: label('kubernetes.azure.com/accelerator'), operator: 'In', values: ['nvidia'] };
+const CPU_NODE: Expr = { key: label('kubernetes.azure.com/accelerator'), operator: 'DoesNotExist' };
+
+/** Node status once the kubelet is up: Ready, addresses, and the capacity the template declared. */
+const NODE_READY_STATUS = `
+{{ $now := Now }}
+conditions:
+{{ range NodeConditions }}
+- lastHeartbeatTime: {{ $now | Quote }}
+  lastTransitionTime: {{ $now | Quote }}
+  message: {{ .message | Quote }}
+  reason: {{ .reason | Quote }}
+  status: {{ .status | Quote }}
+  type: {{ .type | Quote }}
+{{ end }}
+addresses:
+{{ with NodeIP }}
+- address: {{ . | Quote }}
+  type: InternalIP
+{{ end }}
+- address: {{ .metadata.name | Quote }}
+  type: Hostname
+allocatable:
+{{ YAML .status.allocatable 1 }}
+capacity:
+{{ YAML .status.capacity 1 }}
+phase: Running
+`;
+
+/** Pod status once its containers run: Ready, with IPs from the node. */
+const POD_READY_STATUS = `
+{{ $now := Now }}
+conditions:
+- lastTransitionTime: {{ $now | Quote }}
+  status: "True"
+  type: Initialized
+- lastTransitionTime: {{ $now | Quote }}
+  status: "True"
+  type: Ready
+- lastTransitionTime: {{ $now | Quote }}
+  status: "True"
+  type: ContainersReady
+containerStatuses:
+{{ range .spec.containers }}
+- image: {{ .image | Quote }}
+  name: {{ .name | Quote }}
+  ready: true
+  restartCount: 0
+  started: true
+  state:
+    running:
+      startedAt: {{ $now | Quote }}
+{{ end }}
+initContainerStatuses:
+{{ range .spec.initContainers }}
+- image: {{ .image | Quote }}
+  name: {{ .name | Quote }}
+  ready: true
+  restartCount: 0
+  state:
+    terminated:
+      exitCode: 0
+      finishedAt: {{ $now | Quote }}
+      reason: Completed
+      startedAt: {{ $now | Quote }}
+{{ end }}
+{{ $hostIPs := NodeIPsWith .spec.nodeName }}
+{{ with $hostIPs }}
+hostIP: {{ index . 0 | Quote }}
+hostIPs:
+{{ range . }}
+- ip: {{ . | Quote }}
+{{ end }}
+{{ end }}
+{{ $podIPs := PodIPsWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) }}
+{{ with $podIPs }}
+podIP: {{ index . 0 | Quote }}
+podIPs:
+{{ range . }}
+- ip: {{ . | Quote }}
+{{ end }}
+{{ end }}
+phase: Running
+startTime: {{ $now | Quote }}
+`;
+
+const POD_SUCCEEDED_STATUS = `
+{{ $now := Now }}
+conditions:
+- lastTransitionTime: {{ $now | Quote }}
+  status: "False"
+  type: Ready
+  reason: PodCompleted
+containerStatuses:
+{{ range .spec.containers }}
+- image: {{ .image | Quote }}
+  name: {{ .name | Quote }}
+  ready: false
+  restartCount: 0
+  started: false
+  state:
+    terminated:
+      exitCode: 0
+      finishedAt: {{ $now | Quote }}
+      reason: Completed
+      startedAt: {{ $now | Quote }}
+{{ end }}
+phase: Succeeded
+`;
+
+/** Label of the model an Ollama pod serves (set by libs/k8s-constructs/models). */
+const MODEL_LABEL = 'panal.io/model';
+/** The model that runs on GPU (the premium tier). */
+export const PREMIUM_MODEL = 'llama3-70b';
+
+const POD_PENDING_ALIVE: Expr[] = [
+  { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' },
+  { key: '.status.phase', operator: 'In', values: ['Pending'] },
+  { key: '.status.conditions.[] | select( .type == "Ready" ) | .status', operator: 'NotIn', values: ['True'] },
+];
+
+export function kwokStages(profile: SimProfile, timings: Timings): Stage[] {
+  const s = (production: number) => scaled(profile, production);
+  return [
+    // Nodes: boot (GPU nodes include the NVIDIA driver install), then a heartbeat kept by leases.
+    stage('node-boot-cpu', 'Node', [NOT_READY, CPU_NODE], { statusTemplate: NODE_READY_STATUS }, s(timings.nodeBoot.cpu)),
+    stage('node-boot-gpu', 'Node', [NOT_READY, GPU_NODE], { statusTemplate: NODE_READY_STATUS }, s(timings.nodeBoot.gpu)),
+    stage('node-heartbeat', 'Node', [READY, { key: '.status.phase', operator: 'In', values: ['Running'] }], { statusTemplate: NODE_READY_STATUS }, 600),
+    // Pods: image pull and start; models add their load from the Files share.
+    stage('pod-start-premium-model', 'Pod', [...POD_PENDING_ALIVE, { key: label(MODEL_LABEL), operator: 'In', values: [PREMIUM_MODEL] }], { statusTemplate: POD_READY_STATUS }, s(timings.podStart.premiumModel)),
+    stage('pod-start-standard-model', 'Pod', [...POD_PENDING_ALIVE, { key: label(MODEL_LABEL), operator: 'Exists' }, { key: label(MODEL_LABEL), operator: 'NotIn', values: [PREMIUM_MODEL] }], { statusTemplate: POD_READY_STATUS }, s(timings.podStart.standardModel)),
+    stage('pod-start', 'Pod', [...POD_PENDING_ALIVE, { key: label(MODEL_LABEL), operator: 'DoesNotExist' }], { statusTemplate: POD_READY_STATUS }, s(timings.podStart.default)),
+    // Jobs (migrations, model seeding) finish once running.
+    stage('pod-complete', 'Pod', [
+      { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' },
+      { key: '.status.phase', operator: 'In', values: ['Running'] },
+      { key: '.metadata.ownerReferences.[].kind', operator: 'In', values: ['Job'] },
+    ], { statusTemplate: POD_SUCCEEDED_STATUS }, 1),
+    // A deleted pod goes away once "the kubelet" has stopped it.
+    stage('pod-delete', 'Pod', [{ key: '.metadata.deletionTimestamp', operator: 'Exists' }], { delete: true }),
+  ];
+}
+
+export function kwokConfigYaml(profile: SimProfile, timings: Timings): string {
+  return kwokStages(profile, timings)
+    .map((st) => dump(st, { lineWidth: -1, noRefs: true }))
+    .join('---\n');
+}
