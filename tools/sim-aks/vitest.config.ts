@@ -1,3 +1,6 @@
+import { mergeConfig } from 'vitest/config';
 import { projectVitestConfig } from '../../vitest.shared.ts';
 
-export default projectVitestConfig('sim-aks');
+// Each scenario file brings up its own simulated cluster; two at once would share two cores and
+// distort every measured timeline, so files run one after another.
+export default mergeConfig(projectVitestConfig('sim-aks'), { test: { fileParallelism: false, testTimeout: 10 * 60_000 } });

@@ -182,6 +182,11 @@ export class SimCluster {
         '--scale-down-utilization-threshold=0.5', '--enforce-node-group-min-size=true',
         '--balancing-ignore-label=sim.panal.io/node-group',
         `--max-inactivity=${flagDuration(Math.max(60, s(600)))}`,
+        // CA waits until GPU pods are 30 s old before scaling up (a constant, not a flag). Compressed
+        // time cannot shrink it, so the test profile lets CA act on pods at once ("bypassed" names a
+        // scheduler that does not exist, which only switches that wait off); production keeps the 30 s,
+        // which the cold-start budgets in docs/modelos-y-gpu.md include.
+        ...(profile.timeScale < 1 ? ['--bypassed-scheduler-names=sim-aks-no-such-scheduler'] : []),
       ], { KWOK_PROVIDER_MODE: 'local', KUBECONFIG: kubeconfig, POD_NAMESPACE: 'kube-system' });
     }
     const autoscalerRunning = Boolean(wantAutoscaler && toolchain.clusterAutoscaler);

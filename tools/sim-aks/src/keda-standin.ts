@@ -18,7 +18,13 @@ import { sleep, type SimCluster } from './cluster.ts';
  */
 export class DemandSignal {
   private readonly requests = new Map<string, number[]>();
-  private readonly inflight = new Map<string, number>();
+  private readonly inflight = new Map<string, { at: number; count: number }[]>();
+
+  /**
+   * @param visibilityLagSeconds how long traffic takes to show in the metric KEDA queries (scrape +
+   *   ingestion; data/timings.yaml `demand.metricVisibilityLag`, already scaled).
+   */
+  constructor(private readonly visibilityLagSeconds = 0) {}
 
   /** One premium request arrives (and completes at once) for `model`, e.g. `llama3:70b`. */
   request(model: string): void {
@@ -27,13 +33,16 @@ export class DemandSignal {
 
   /** Requests of `model` currently waiting or streaming. */
   setInflight(model: string, count: number): void {
-    this.inflight.set(model, count);
+    this.inflight.set(model, [...(this.inflight.get(model) ?? []), { at: Date.now(), count }]);
   }
 
-  /** The activity query's value: requests within the last `windowSeconds` plus in-flight ones. */
+  /** The activity query's value as KEDA sees it now: requests within the window plus in-flight ones, both `visibilityLag` old. */
   activity(model: string, windowSeconds: number): number {
-    const since = Date.now() - windowSeconds * 1000;
-    return (this.requests.get(model) ?? []).filter((t) => t >= since).length + (this.inflight.get(model) ?? 0);
+    const seenUntil = Date.now() - this.visibilityLagSeconds * 1000;
+    const since = seenUntil - windowSeconds * 1000;
+    const recent = (this.requests.get(model) ?? []).filter((t) => t >= since && t <= seenUntil).length;
+    const visible = (this.inflight.get(model) ?? []).filter((e) => e.at <= seenUntil).at(-1)?.count ?? 0;
+    return recent + visible;
   }
 }
 

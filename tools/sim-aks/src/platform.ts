@@ -75,3 +75,18 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 export function platformManifests(dir = MANIFESTS_DIR): Manifest[] {
   return readManifests(dir);
 }
+
+/**
+ * How long the inference gateway holds a request for `model` while the model starts from zero
+ * (`coldStartBudgetSeconds` in the rendered gateway ConfigMap). The premium cold start must fit it,
+ * or the first request after idle fails instead of waiting.
+ */
+export function gatewayColdStartBudgetSeconds(model: string, manifests: readonly Manifest[] = readManifests()): number {
+  const cm = manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata.name === 'inference-gateway');
+  const data = (cm?.object as { data?: Record<string, string> } | undefined)?.data ?? {};
+  for (const text of Object.values(data)) {
+    const budget = (JSON.parse(text) as { models?: Record<string, { coldStartBudgetSeconds?: number }> }).models?.[model]?.coldStartBudgetSeconds;
+    if (budget !== undefined) return budget;
+  }
+  throw new Error(`dist/manifests: no inference-gateway ConfigMap with models["${model}"].coldStartBudgetSeconds`);
+}

