@@ -18,7 +18,7 @@ NODE_STAMP := node_modules/.panal-npm-ci
 NX := node_modules/.bin/nx
 TSX := node_modules/.bin/tsx
 
-.PHONY: help setup synth test bench bench-gateway affected providers clean-cache usage-report
+.PHONY: help setup synth test bench bench-gateway affected providers clean-cache usage-report sim-up sim-down sim-status sim-report
 
 help: ## List every entry point
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -29,12 +29,29 @@ $(NODE_STAMP): package.json package-lock.json
 
 setup: $(NODE_STAMP) ## Install npm dependencies from the lock file (Go and Python tools install on first use)
 
-synth: $(NODE_STAMP) ## Synthesize the whole platform: dist/manifests (example environment) and dist/terraform (prod, dev)
+# SIM=0 skips bringing the platform up on the simulated AKS after synthesizing.
+SIM ?= 1
+
+synth: $(NODE_STAMP) ## Synthesize the whole platform (dist/), then bring it up on the simulated AKS and print its status (SIM=0 skips)
 	$(NX) run-many -t synth --outputStyle=stream
+	@if [ "$(SIM)" != "0" ]; then $(MAKE) --no-print-directory sim-up; fi
+
+sim-up: $(NODE_STAMP) ## Start the simulated AKS (replacing a running one), apply dist/manifests, print the status
+	$(TSX) tools/sim-aks/src/cli.ts up
+
+sim-status: $(NODE_STAMP) ## Tenants, nodes per pool, GPU nodes and pods per pool/zone of the running simulated AKS
+	$(TSX) tools/sim-aks/src/cli.ts status
+
+sim-down: $(NODE_STAMP) ## Stop the simulated AKS
+	$(TSX) tools/sim-aks/src/cli.ts down
+
+sim-report: $(NODE_STAMP) ## HTML report of the last scenario run (.out/sim-aks/timelines -> .out/sim-aks/report/index.html)
+	$(TSX) tools/sim-aks/src/report/cli.ts
 
 test: $(NODE_STAMP) ## Run every test: lint, unit tests, schema validation, freshness of dist/ (what CI runs)
 	@rm -rf .out/test-results
-	@status=0; $(NX) run-many -t lint test validate --outputStyle=stream $(NX_CACHE_FLAG) || status=$$?; \
+	@status=0; $(NX) run-many -t lint test validate --exclude=sim-aks --outputStyle=stream $(NX_CACHE_FLAG) || status=$$?; \
+	  $(NX) run-many -t lint test -p sim-aks --outputStyle=stream $(NX_CACHE_FLAG) || status=$$?; \
 	  $(TSX) tools/scripts/test-summary.ts || status=$${status:-1}; \
 	  if [ $$status -ne 0 ]; then echo "make test: FAILED" >&2; fi; exit $$status
 

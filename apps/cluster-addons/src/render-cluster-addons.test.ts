@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AKS_AGENTPOOL_LABEL, GPU_POOLS, GPU_TAINT, NodePool, SPOT_TAINT, ZONE_LABEL } from '@panal/platform-model';
 import {
+  DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS,
   deriveInferenceGatewayConfig,
   inferenceGatewayConfigSchema,
   loadEnvironment,
@@ -208,14 +209,14 @@ describe('cluster-addons output', () => {
     const { environment, identities } = loadEnvironment(envDir, repoRoot);
     const tenants = loadTenants({ tenantsDir: join(repoRoot, TENANTS_DIR), repoRoot, identities });
     const rendered = inferenceGatewayConfigSchema.parse(JSON.parse(find('ConfigMap', 'inference-gateway', 'inference-gateway').data!['gateway.json']!));
-    expect(rendered).toEqual(deriveInferenceGatewayConfig({ tenants, listenPort: environment.inferenceGateway.port, premiumColdStartBudgetSeconds: 600 }));
+    expect(rendered).toEqual(deriveInferenceGatewayConfig({ tenants, listenPort: environment.inferenceGateway.port, premiumColdStartBudgetSeconds: DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS }));
     expect(rendered.tenants.map((t) => t.id)).toEqual(tenants.filter((t) => t.state === 'active').map((t) => t.id));
     for (const t of rendered.tenants) {
       expect(t.models).toEqual(TIER_PROFILES[t.tier].models);
       expect(t.requestsPerMinute).toBe(TIER_PROFILES[t.tier].gateway.requestsPerMinute);
       if (t.tier === 'standard') expect(t.models).not.toContain('llama3:70b');
     }
-    expect(rendered.models['llama3:70b']!.coldStartBudgetSeconds).toBe(600);
+    expect(rendered.models['llama3:70b']!.coldStartBudgetSeconds).toBe(DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS);
     // Each active tenant's key is mounted from its own Key Vault.
     for (const t of rendered.tenants) {
       const spc = find('SecretProviderClass', `tenant-key-${t.id}`, 'inference-gateway');

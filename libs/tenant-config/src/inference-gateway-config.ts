@@ -63,6 +63,24 @@ export const inferenceGatewayConfigSchema = z.strictObject({
 /** A parsed gateway configuration. */
 export type InferenceGatewayConfig = z.output<typeof inferenceGatewayConfigSchema>;
 
+/**
+ * How long the gateway holds a request for a model whose pool is at zero (premium) while it starts:
+ * autoscaler + GPU node boot + driver + image + weights, typically ≈ 550-580 s and up to ≈ 11.5 min
+ * (docs/modelos-y-gpu.md). Measured on the simulated AKS (tools/sim-aks, scenario 4): with 600 s the
+ * typical cold start used ~96 % of the budget, so the first request after idle could fail instead of
+ * waiting (BRIEF D7). 900 s covers the documented upper estimate with margin.
+ */
+export const DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS = 900;
+
+/**
+ * OpenWebUI's own timeout for a model call (`AIOHTTP_CLIENT_TIMEOUT`, upstream default 300 s). It
+ * must outlast the gateway's cold-start wait, or OpenWebUI gives up on a request the gateway is
+ * still holding for a starting premium model.
+ */
+export function openWebUiClientTimeoutSeconds(premiumColdStartBudgetSeconds = DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS): number {
+  return premiumColdStartBudgetSeconds + 120;
+}
+
 /** Options of {@link deriveInferenceGatewayConfig}. */
 export interface DeriveGatewayConfigOptions {
   /** Every loaded tenant; only `active` ones get a key (the others have no Key Vault secret mounted yet). */

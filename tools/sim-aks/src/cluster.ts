@@ -40,7 +40,22 @@ interface ProcessRecord {
   name: string;
   pid: number;
   log: string;
+  bin: string;
+  args: string[];
+  env: Record<string, string>;
 }
+
+function startProcess(stateDir: string, name: string, bin: string, args: string[], env: Record<string, string> = {}): ProcessRecord {
+  const log = join(stateDir, 'logs', `${name}.log`);
+  const fd = openSync(log, 'a');
+  const child = spawn(bin, args, { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+  closeSync(fd);
+  child.unref();
+  return { name, pid: child.pid!, log, bin, args, env };
+}
+
+const readRecords = (stateDir: string) => JSON.parse(readFileSync(join(stateDir, 'processes.json'), 'utf8')) as ProcessRecord[];
+const writeRecords = (stateDir: string, records: ProcessRecord[]) => writeFileSync(join(stateDir, 'processes.json'), JSON.stringify(records, null, 2));
 
 /** A running simulated AKS: a real control plane, kwok nodes shaped like the AKS pools, the autoscaler. */
 export class SimCluster {
@@ -94,13 +109,8 @@ export class SimCluster {
 
     const processes: ProcessRecord[] = [];
     const start = (name: string, bin: string, args: string[], env: Record<string, string> = {}) => {
-      const log = join(stateDir, 'logs', `${name}.log`);
-      const fd = openSync(log, 'a');
-      const child = spawn(bin, args, { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
-      closeSync(fd);
-      child.unref();
-      processes.push({ name, pid: child.pid!, log });
-      writeFileSync(join(stateDir, 'processes.json'), JSON.stringify(processes, null, 2));
+      processes.push(startProcess(stateDir, name, bin, args, env));
+      writeRecords(stateDir, processes);
     };
 
     const s = (production: number) => scaled(profile, production);
@@ -220,6 +230,20 @@ export class SimCluster {
 
   async stop(): Promise<void> {
     await SimCluster.down(this.stateDir);
+  }
+
+  /**
+   * Restarts one component with extra flags (e.g. kwok told to stop managing one zone's nodes,
+   * which is how a zone's kubelets fall silent). Later flags win over earlier ones.
+   */
+  async restartComponent(name: string, extraArgs: string[]): Promise<void> {
+    const records = readRecords(this.stateDir);
+    const record = records.find((r) => r.name === name);
+    if (!record) throw new Error(`no component ${name} in ${this.stateDir}`);
+    signal(record.pid, 'SIGTERM');
+    await waitFor(`${name} to stop`, 10, async () => !alive(record.pid));
+    const restarted = startProcess(this.stateDir, name, record.bin, [...record.args, ...extraArgs], record.env);
+    writeRecords(this.stateDir, records.map((r) => (r.name === name ? restarted : r)));
   }
 
   /** kubectl against this cluster; rejects with stderr on failure. */

@@ -92,6 +92,9 @@ function nodeObject(model: AksModel, group: NodeGroup, name: string, vm: VmSize,
     },
     spec: { taints: [...group.pool.taints.map((t) => ({ ...t })), NOT_READY_TAINT] },
     status: {
+      // A kubelet registers its node with Ready=False until it is up; without that condition the
+      // node lifecycle controller would lift the not-ready taint and pods would bind to a booting node.
+      conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'node is booting (simulated)' }],
       capacity: vm.capacity,
       allocatable: vm.allocatable,
       nodeInfo: {

@@ -39,6 +39,15 @@ const READY: Expr = { key: '.status.conditions.[] | select( .type == "Ready" ) |
 const GPU_NODE: Expr = { key: label('kubernetes.azure.com/accelerator'), operator: 'In', values: ['nvidia'] };
 const CPU_NODE: Expr = { key: label('kubernetes.azure.com/accelerator'), operator: 'DoesNotExist' };
 
+/**
+ * Annotation a scenario puts on a new node to model a capacity stock-out: Azure accepted the
+ * scale-up but the VM never boots. Such a node matches only the `node-never-boots` stage, which
+ * replaces (cancels) its pending boot.
+ */
+export const STOCKOUT_ANNOTATION = 'sim.panal.io/stockout';
+const BOOTS: Expr = { key: `.metadata.annotations.["${STOCKOUT_ANNOTATION}"]`, operator: 'DoesNotExist' };
+const NEVER_BOOTS: Expr = { key: `.metadata.annotations.["${STOCKOUT_ANNOTATION}"]`, operator: 'Exists' };
+
 /** Node status once the kubelet is up: Ready, addresses, and the capacity the template declared. */
 const NODE_READY_STATUS = `
 {{ $now := Now }}
@@ -161,8 +170,9 @@ export function kwokStages(profile: SimProfile, timings: Timings): Stage[] {
   const s = (production: number) => scaled(profile, production);
   return [
     // Nodes: boot (GPU nodes include the NVIDIA driver install), then a heartbeat kept by leases.
-    stage('node-boot-cpu', 'Node', [NOT_READY, CPU_NODE], { statusTemplate: NODE_READY_STATUS }, s(timings.nodeBoot.cpu)),
-    stage('node-boot-gpu', 'Node', [NOT_READY, GPU_NODE], { statusTemplate: NODE_READY_STATUS }, s(timings.nodeBoot.gpu)),
+    stage('node-boot-cpu', 'Node', [NOT_READY, CPU_NODE, BOOTS], { statusTemplate: NODE_READY_STATUS }, s(timings.nodeBoot.cpu)),
+    stage('node-boot-gpu', 'Node', [NOT_READY, GPU_NODE, BOOTS], { statusTemplate: NODE_READY_STATUS }, s(timings.nodeBoot.gpu)),
+    stage('node-never-boots', 'Node', [NOT_READY, NEVER_BOOTS], { statusTemplate: 'phase: Pending\n' }, 86_400),
     stage('node-heartbeat', 'Node', [READY, { key: '.status.phase', operator: 'In', values: ['Running'] }], { statusTemplate: NODE_READY_STATUS }, 600),
     // Pods: image pull and start; models add their load from the Files share.
     stage('pod-start-premium-model', 'Pod', [...POD_PENDING_ALIVE, { key: label(MODEL_LABEL), operator: 'In', values: [PREMIUM_MODEL] }], { statusTemplate: POD_READY_STATUS }, s(timings.podStart.premiumModel)),

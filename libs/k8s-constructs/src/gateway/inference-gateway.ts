@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { deriveInferenceGatewayConfig, OLLAMA_PORT, type Environment, type ModelId, type Tenant } from '@panal/tenant-config';
+import { DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS, deriveInferenceGatewayConfig, OLLAMA_PORT, type Environment, type ModelId, type Tenant } from '@panal/tenant-config';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/hardening';
@@ -22,7 +22,7 @@ export interface InferenceGatewayProps {
   readonly workloadIdentityClientId?: string;
   /**
    * Seconds a premium request waits for the pool to come up from zero (BRIEF D7 cold-start budget).
-   * @default 600
+   * @default DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS (900)
    */
   readonly premiumColdStartBudgetSeconds?: number;
   /** Model answering premium requests, flagged as degraded, when the budget is spent. @default - none (503) */
@@ -55,7 +55,7 @@ export class InferenceGateway extends Construct {
     const replicas = props.replicas ?? { min: 3, max: 12 };
     if (replicas.min < 3) throw new Error(`replicas.min must be at least 3 (one per zone), but ${replicas.min} was provided`);
     if (replicas.max < replicas.min) throw new Error(`replicas.max must be at least replicas.min (${replicas.min}), but ${replicas.max} was provided`);
-    const budget = props.premiumColdStartBudgetSeconds ?? 600;
+    const budget = props.premiumColdStartBudgetSeconds ?? DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS;
     if (budget < 60 || budget > 1800) throw new Error(`premiumColdStartBudgetSeconds must be between 60 and 1800, but ${budget} was provided`);
 
     const config = deriveInferenceGatewayConfig({ tenants: props.tenants, listenPort: gw.port, premiumColdStartBudgetSeconds: budget, premiumDegradedFallback: props.premiumDegradedFallback });

@@ -1,5 +1,6 @@
 import {
   MIGRATION_JOB_SIZE,
+  openWebUiClientTimeoutSeconds,
   OPEN_WEBUI_SIZE,
   TENANT_KEY_VAULT_SECRETS,
   tenantUploadsContainerName,
@@ -98,6 +99,8 @@ export class OpenWebUI extends Construct {
       { name: 'ENABLE_OPENAI_API', value: 'true' },
       { name: 'OPENAI_API_BASE_URL', value: `http://${gw.service}.${gw.namespace}.svc.cluster.local:${gw.port}/v1` },
       fromSecret('OPENAI_API_KEY', 'inferenceGatewayKey'),
+      // Outlast the gateway's wait for a premium model starting from zero (the first request waits, it does not fail).
+      { name: 'AIOHTTP_CLIENT_TIMEOUT', value: String(openWebUiClientTimeoutSeconds()) },
       // Uploads in the tenant's own Blob container, authenticated by workload identity.
       { name: 'STORAGE_PROVIDER', value: 'azure' },
       { name: 'AZURE_STORAGE_ENDPOINT', value: `https://${env.azure.uploadsStorageAccount}.blob.core.windows.net` },

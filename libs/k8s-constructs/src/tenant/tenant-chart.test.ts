@@ -1,3 +1,4 @@
+import { DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS } from '@panal/tenant-config';
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { GPU_TAINT, SPOT_TAINT, ZONE_LABEL } from '../common/node-pools';
@@ -113,6 +114,8 @@ describe('TenantChart (active standard tenant)', () => {
       OPENID_REDIRECT_URI: 'https://acme.chat.example.com/oauth/oidc/callback',
       ENABLE_OTEL: 'true',
     });
+    // OpenWebUI must not give up before the gateway does while a premium model starts from zero.
+    expect(Number(env.AIOHTTP_CLIENT_TIMEOUT)).toBeGreaterThan(DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS);
     expect(env.OLLAMA_BASE_URL).toBeUndefined();
   });
 

@@ -1,4 +1,4 @@
-import { MODEL_CATALOGUE, MODEL_IDS, modelPoolNamespace } from '@panal/tenant-config';
+import { DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS, MODEL_CATALOGUE, MODEL_IDS, modelPoolNamespace } from '@panal/tenant-config';
 import type { AlertRule, RecordingRule, RuleGroup } from './rule-types';
 
 /** Tunables of the platform alerts. */
@@ -6,7 +6,7 @@ export interface PlatformAlertOptions {
   /**
    * How long a premium request may wait for a cold GPU pool before operators are paged: the gateway's
    * cold-start budget (libs/k8s-constructs InferenceGateway `premiumColdStartBudgetSeconds`).
-   * @default 600
+   * @default DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS (900)
    */
   readonly premiumColdStartBudgetSeconds?: number;
   /**
@@ -48,7 +48,7 @@ export function platformRecordingRules(): RecordingRule[] {
 
 /** The platform alerts of issue 4, each with the signal it reads. */
 export function platformAlerts(options: PlatformAlertOptions = {}): AlertRule[] {
-  const budget = options.premiumColdStartBudgetSeconds ?? 600;
+  const budget = options.premiumColdStartBudgetSeconds ?? DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS;
   const evictions = options.spotEvictionsPerHour ?? 2;
   const certDays = options.certificateExpiryDays ?? 14;
   if (!Number.isInteger(budget) || budget < 60 || budget > 1800)

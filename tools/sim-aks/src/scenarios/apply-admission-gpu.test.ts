@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- Kubernetes JSON read field by field */
+ 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isReady, poolOf } from '../observe.ts';
 import { gatewayColdStartBudgetSeconds, platformManifests } from '../platform.ts';

@@ -64,3 +64,67 @@ export function waitForReadyPods(cluster: SimCluster, namespace: string, selecto
 }
 
 export const PREMIUM = { namespace: 'models-premium', deployment: 'ollama-llama3-70b', selector: 'panal.io/model=llama3-70b', model: 'llama3:70b' } as const;
+
+/** Nodes of the GPU pools (Ready or not). */
+export async function gpuNodes(platform: Platform): Promise<any[]> {
+  const gpuPools = platform.cluster.model.pools.filter((p) => p.gpu).map((p) => p.name);
+  return (await platform.cluster.getJson<{ items: any[] }>(['get', 'nodes'])).items.filter((n) => gpuPools.includes(poolOf(n)));
+}
+
+/** Records a duration both in simulated and in production-equivalent seconds (for the report). */
+export function recordDuration(platform: Platform, name: string, simulatedSeconds: number): void {
+  platform.recorder.figures[`${name} (s simulados)`] = Number(simulatedSeconds.toFixed(1));
+  platform.recorder.figures[`${name} (s de producción equivalentes)`] = Math.round(simulatedSeconds / platform.cluster.profile.timeScale);
+}
+
+/** Premium users at work: while on, one request in flight and a new one every simulated second. */
+export class PremiumDemand {
+  private ticker?: NodeJS.Timeout;
+
+  constructor(private readonly platform: Platform) {}
+
+  set(active: boolean): void {
+    const { signal } = this.platform;
+    signal.setInflight(PREMIUM.model, active ? 1 : 0);
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+    if (active) {
+      signal.request(PREMIUM.model);
+      this.ticker = setInterval(() => signal.request(PREMIUM.model), 1000);
+    }
+  }
+}
+
+/** A Deployment an HPA keeps at a minimum: what must stay available through disruptions. */
+export interface ScaledWorkload {
+  readonly namespace: string;
+  readonly deployment: string;
+  readonly selector: string;
+  readonly minReplicas: number;
+}
+
+/** Every HPA-managed Deployment with the label selector of its pods. */
+export async function scaledWorkloads(cluster: SimCluster): Promise<ScaledWorkload[]> {
+  const hpas = (await cluster.getJson<{ items: any[] }>(['get', 'hpa', '-A'])).items;
+  const out: ScaledWorkload[] = [];
+  for (const hpa of hpas) {
+    const deployment = await cluster.getJson(['get', 'deployment', hpa.spec.scaleTargetRef.name, '-n', hpa.metadata.namespace]);
+    const selector = Object.entries(deployment.spec.selector.matchLabels as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',');
+    out.push({ namespace: hpa.metadata.namespace, deployment: deployment.metadata.name, selector, minReplicas: hpa.spec.minReplicas });
+  }
+  return out.sort((a, b) => `${a.namespace}/${a.deployment}`.localeCompare(`${b.namespace}/${b.deployment}`));
+}
+
+/** Ready pods (on Ready nodes) per workload, from one listing of pods and nodes. */
+export async function readyCounts(cluster: SimCluster, workloads: readonly ScaledWorkload[]): Promise<Map<ScaledWorkload, { ready: number; zones: Set<string> }>> {
+  const nodes = await nodesByName(cluster);
+  const all = (await cluster.getJson<{ items: any[] }>(['get', 'pods', '-A'])).items;
+  const out = new Map<ScaledWorkload, { ready: number; zones: Set<string> }>();
+  for (const w of workloads) {
+    const labels = Object.fromEntries(w.selector.split(',').map((kv) => kv.split('=')));
+    const mine = all.filter((p) => p.metadata.namespace === w.namespace && !p.metadata.deletionTimestamp && Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v));
+    const ready = mine.filter((p) => isReady(p) && nodes.has(p.spec.nodeName) && isReady(nodes.get(p.spec.nodeName)));
+    out.set(w, { ready: ready.length, zones: new Set(ready.map((p) => zoneOf(nodes.get(p.spec.nodeName)))) });
+  }
+  return out;
+}

@@ -1,0 +1,79 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- Kubernetes JSON read field by field */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeManifests } from '@panal/k8s-constructs';
+import { renderTenants } from '../../../../apps/tenants/src/render-tenants.ts';
+import { generateBenchRepo } from '../../../bench/generate-tenants.ts';
+import { REPO_ROOT, sleep } from '../cluster.ts';
+import { snapshot } from '../observe.ts';
+import { applyManifests, MANIFESTS_DIR, readManifests, type Manifest } from '../platform.ts';
+import { readyCounts, recordDuration, scaledWorkloads, startPlatform, type Platform } from './harness.ts';
+
+/**
+ * Scenario 7: 300 tenants (generated like the synth benchmark: every fifth one premium) rendered by
+ * the real tenants app and applied with the platform add-ons. The scheduler and the autoscaler must
+ * converge: every tenant's OpenWebUI at its minimum, nothing left Pending. Reported: API objects,
+ * time to converge and node count per pool.
+ */
+const TENANTS = 300;
+let platform: Platform;
+let work: string;
+let tenantManifests: Manifest[];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'panal-sim-scale-'));
+  generateBenchRepo(REPO_ROOT, work, TENANTS);
+  const { tenants, files } = renderTenants({ repoRoot: work, envDir: join(work, 'environments/example') });
+  expect(tenants.length).toBe(TENANTS);
+  writeManifests(join(work, 'dist/manifests/tenants'), files);
+  tenantManifests = readManifests(join(work, 'dist/manifests/tenants'));
+  // The platform itself (add-ons, Argo CD objects) first, without the three example tenants.
+  const platformOnly = readManifests(MANIFESTS_DIR).filter((m) => !m.file.startsWith('dist/manifests/tenants/'));
+  platform = await startPlatform('scale-300', `Escala: ${TENANTS} tenants`, platformOnly);
+}, 15 * 60_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe(`scenario 7: ${TENANTS} tenants`, () => {
+  it('applies every tenant and converges: each OpenWebUI at its minimum, no pod left Pending', async () => {
+    const { cluster, recorder } = platform;
+    const started = recorder.mark(`${TENANTS} tenants aplicados`);
+    await applyManifests(cluster, tenantManifests);
+    recordDuration(platform, `aplicar ${TENANTS} tenants (server-side apply)`, recorder.now() - started);
+
+    const workloads = (await scaledWorkloads(cluster)).filter((w) => w.namespace.startsWith('tenant-'));
+    expect(workloads.length).toBe(TENANTS);
+    const deadline = started + cluster.scaled(3600);
+    let converged = false;
+    let last = { short: workloads.length, pending: -1 };
+    while (!converged && recorder.now() < deadline) {
+      const counts = await readyCounts(cluster, workloads);
+      const short = workloads.filter((w) => counts.get(w)!.ready < w.minReplicas).length;
+      const { pendingPods } = await snapshot(cluster);
+      last = { short, pending: pendingPods };
+      converged = short === 0 && pendingPods === 0;
+      if (!converged) await sleep(2000);
+    }
+    const s = await snapshot(cluster);
+    recorder.mark('convergencia');
+    recordDuration(platform, 'convergencia (scheduler + autoscaler)', recorder.now() - started);
+    for (const [pool, n] of Object.entries(s.nodes)) recorder.figures[`nodos ${pool}`] = n;
+    recorder.figures['tenants sin su mínimo de OpenWebUI'] = last.short;
+    recorder.figures['pods Pending al final'] = last.pending;
+    recorder.figures['objetos en la API (tenants)'] = tenantManifests.length;
+    const pods = (await cluster.getJson<{ items: any[] }>(['get', 'pods', '-A'])).items.length;
+    recorder.figures['pods'] = pods;
+    console.log(`scale: ${TENANTS} tenants, ${tenantManifests.length} tenant objects, ${pods} pods, nodes ${JSON.stringify(s.nodes)}, converged=${converged}`);
+
+    expect(last).toEqual({ short: 0, pending: 0 });
+    // The CPU pool grew to hold them, within its maximum.
+    const cpu = cluster.model.pools.find((p) => p.name === 'cpu')!;
+    expect(s.nodes.cpu).toBeGreaterThan(cpu.minCount);
+    expect(s.nodes.cpu).toBeLessThanOrEqual(cpu.maxCount);
+  });
+});
