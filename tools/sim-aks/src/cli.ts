@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { REPO_ROOT, SimCluster, waitFor } from './cluster.ts';
+import { DemandSignal, KedaActivationStandIn } from './keda-standin.ts';
 import { formatStatus, snapshot } from './observe.ts';
 import { applyManifests, platformManifests } from './platform.ts';
 import { profileByName } from './profile.ts';
@@ -32,8 +33,16 @@ async function main() {
       const cluster = await SimCluster.up({ stateDir, profile: profileByName(values.profile!) });
       const manifests = platformManifests();
       await applyManifests(cluster, manifests);
-      // Settled: every pod that can be placed is bound (premium models rest at 0 replicas).
-      await waitFor('pods to be scheduled', 300, async () => (await snapshot(cluster)).pendingPods === 0).catch(() => undefined);
+      // KEDA's part (stand-in, no demand): premium models go to rest at 0 replicas after their cooldown.
+      const keda = new KedaActivationStandIn(cluster, new DemandSignal());
+      keda.start();
+      // Settled: every pod that can be placed is bound and no GPU node is left from the first sync.
+      const settled = await waitFor('the platform to settle', cluster.scaled(1800), async () => {
+        const s = await snapshot(cluster);
+        return s.pendingPods === 0 && (s.nodes.gpuspot ?? 0) + (s.nodes.gpuondemand ?? 0) === 0;
+      }).catch(() => undefined);
+      await keda.stop();
+      if (settled === undefined) console.warn('sim-aks: the platform did not settle in time (pending pods or GPU nodes left); status below');
       console.log(`sim-aks: up in ${((Date.now() - started) / 1000).toFixed(1)} s (${manifests.length} objects applied, profile ${cluster.profile.name})`);
       console.log(formatStatus(await snapshot(cluster)));
       console.log(`kubeconfig: ${cluster.kubeconfig}  (stop with: make sim-down)`);

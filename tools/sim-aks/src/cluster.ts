@@ -157,12 +157,18 @@ export class SimCluster {
 
     const kwokConfig = join(stateDir, 'kwok.yaml');
     writeFileSync(kwokConfig, kwokConfigYaml(profile, timings));
-    start('kwok', toolchain.kwok, [
-      `--kubeconfig=${kubeconfig}`, `--config=${kwokConfig}`,
-      `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
-      `--node-lease-duration-seconds=${Math.max(4, Math.round(s(NODE_LIFECYCLE.nodeLeaseDuration)))}`,
-      '--cidr=10.244.0.0/16', '--node-ip=10.224.0.1',
-    ]);
+    // One kwok per zone: the "kubelets" of a zone are one process, so a zone can go silent at once.
+    const zones = [...new Set(model.pools.flatMap((p) => p.zones))].sort();
+    for (const [i, zone] of zones.entries()) {
+      start(kwokComponent(zone), toolchain.kwok, [
+        `--kubeconfig=${kubeconfig}`, `--config=${kwokConfig}`,
+        `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
+        `--manage-nodes-with-label-selector=topology.kubernetes.io/zone=${model.region}-${zone}`,
+        `--node-lease-duration-seconds=${Math.max(4, Math.round(s(NODE_LIFECYCLE.nodeLeaseDuration)))}`,
+        // Disjoint pod and node address ranges per zone.
+        `--cidr=10.${244 - i}.0.0/16`, `--node-ip=10.224.${i}.1`,
+      ]);
+    }
 
     const cluster = new SimCluster(stateDir, kubeconfig, toolchain, model, profile, timings, false);
     // The pieces AKS puts in place before anything of ours: namespaces Argo CD and add-ons expect, CRDs, nodes.
@@ -232,6 +238,15 @@ export class SimCluster {
     await SimCluster.down(this.stateDir);
   }
 
+  /** Stops one component for good (e.g. `kwokComponent('1')`: every kubelet of zone 1 falls silent). */
+  async stopComponent(name: string): Promise<void> {
+    const records = readRecords(this.stateDir);
+    const record = records.find((r) => r.name === name);
+    if (!record) throw new Error(`no component ${name} in ${this.stateDir}`);
+    signal(record.pid, 'SIGKILL');
+    await waitFor(`${name} to stop`, 10, async () => !alive(record.pid));
+  }
+
   /**
    * Restarts one component with extra flags (e.g. kwok told to stop managing one zone's nodes,
    * which is how a zone's kubelets fall silent). Later flags win over earlier ones.
@@ -298,6 +313,9 @@ export async function kubectlRaw(toolchain: Toolchain, kubeconfig: string, args:
     if (input !== undefined) child.stdin?.end(input);
   });
 }
+
+/** Name of the kwok process that plays the kubelets of one zone (`1`, `2`, `3`). */
+export const kwokComponent = (zone: string) => `kwok-zone-${zone}`;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -31,10 +31,14 @@ export function readVmSizes(path = join(DATA_DIR, 'vm-sizes.yaml')): Record<stri
 
 /**
  * The autoscaler's unit. AKS runs one VM scale set per pool across its zones; the kwok provider
- * builds every node of a group from one template, which carries one zone label. So each pool
- * becomes one node group per zone, named like AKS's scale sets (`aks-<pool>-z<zone>-vmss`, which
- * the production priority-expander regexes `.*-<pool>-.*` match) and balanced by
- * `balance-similar-node-groups`, the setting AKS documents for zone-spanning pools.
+ * builds every node of a group from one template, which carries one zone label. So:
+ * - pools whose workloads spread over zones (system, cpu) become one node group per zone, named like
+ *   AKS's scale sets (`aks-<pool>-z<zone>-vmss`, which the production priority-expander regexes
+ *   `.*-<pool>-.*` match) and balanced by `balance-similar-node-groups`, the setting AKS documents
+ *   for zone-spanning pools; minimum and maximum are split over the zones;
+ * - GPU pools stay one node group each (`aks-<pool>-vmss`), as in AKS, so a stock-out times out once
+ *   for the whole pool and the fallback happens after one `max-node-provision-time`, not one per
+ *   zone. Their nodes carry the pool's first zone (the premium model has one replica and no spread).
  */
 export interface NodeGroup {
   readonly name: string;
@@ -51,6 +55,7 @@ export function splitEvenly(total: number, parts: number): number[] {
 
 export function nodeGroups(model: AksModel): NodeGroup[] {
   return model.pools.flatMap((pool) => {
+    if (pool.gpu) return [{ name: `aks-${pool.name}-vmss`, pool, zone: pool.zones[0], minCount: pool.minCount, maxCount: pool.maxCount }];
     const mins = splitEvenly(pool.minCount, pool.zones.length);
     const maxs = splitEvenly(pool.maxCount, pool.zones.length);
     return pool.zones.map((zone, i) => ({ name: `aks-${pool.name}-z${zone}-vmss`, pool, zone, minCount: mins[i], maxCount: maxs[i] }));

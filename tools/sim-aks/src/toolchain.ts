@@ -112,3 +112,18 @@ function globFiles(root: string, pattern: string): string[] {
     .sort()
     .map((f) => join(folder, f));
 }
+
+/**
+ * Whether the cluster autoscaler can run here. It cannot be built from the Go module proxy alone
+ * (403 for k8s.io/autoscaler/cluster-autoscaler, see toolchain/versions.env): without a cached build
+ * or PANAL_AUTOSCALER_GIT the autoscaling scenarios are skipped, loudly, rather than faked.
+ */
+export function autoscalerAvailable(): boolean {
+  try {
+    execFileSync('bash', [ENSURE, 'autoscaler'], { stdio: 'pipe' });
+    return true;
+  } catch {
+    console.warn('AUTOSCALER SCENARIOS SKIPPED: cluster-autoscaler is not cached and cannot be built (Go module proxy 403; set PANAL_AUTOSCALER_GIT, see tools/sim-aks/toolchain/versions.env)');
+    return false;
+  }
+}

@@ -40,7 +40,7 @@ describe('AksStack', () => {
     expect(synth).toHaveResourceWithProperties(MonitorDataCollectionRule, { data_flow: [{ destinations: ['MonitoringAccount'], streams: ['Microsoft-PrometheusMetrics'] }] });
   });
 
-  it('uses the priority expander, balances similar groups and falls back from a spot stock-out in 5 minutes', () => {
+  it('uses the priority expander, balances similar groups and waits 10 minutes for a node before falling back (a GPU node boots in about 5)', () => {
     expect(synth).toHaveResourceWithProperties(KubernetesCluster, {
       auto_scaler_profile: expect.objectContaining({ expander: 'priority', balance_similar_node_groups: true, max_node_provisioning_time: '10m', scale_down_unneeded: '10m' }),
     });

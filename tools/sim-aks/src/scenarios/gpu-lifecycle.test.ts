@@ -1,9 +1,12 @@
  
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { autoscalerAvailable } from '../toolchain.ts';
 import { sleep, waitFor } from '../cluster.ts';
 import { gatewayColdStartBudgetSeconds, platformManifests } from '../platform.ts';
 import { gpuNodes as gpuNodesOf, PREMIUM, PremiumDemand, readyPods, recordDuration, startPlatform, type Platform } from './harness.ts';
 
+
+const WITH_AUTOSCALER = autoscalerAvailable();
 /**
  * Scenario 4 and the eviction half of 5 on one simulated AKS, in this order: the GPU pools rest at
  * zero; premium demand brings a spot GPU node and the model within the gateway's wait; a spot
@@ -15,6 +18,7 @@ const manifests = platformManifests();
 const budget = gatewayColdStartBudgetSeconds(PREMIUM.model, manifests);
 
 beforeAll(async () => {
+  if (!WITH_AUTOSCALER) return;
   platform = await startPlatform('gpu-lifecycle', 'GPU: de cero a uno y vuelta, desalojo spot y falta de capacidad spot', manifests);
 }, 10 * 60_000);
 
@@ -32,7 +36,7 @@ async function premiumReplicas(): Promise<number> {
   return (await platform.cluster.getJson(['get', 'deployment', PREMIUM.deployment, '-n', PREMIUM.namespace])).spec.replicas ?? 1;
 }
 
-describe('scenarios 4 and 5: premium scale from zero and back, spot eviction', () => {
+describe.skipIf(!WITH_AUTOSCALER)('scenarios 4 and 5: premium scale from zero and back, spot eviction', () => {
   it('rests at zero premium replicas and zero GPU nodes without premium traffic', async () => {
     const { cluster, recorder } = platform;
     const { autoscalerProfile } = cluster.model;

@@ -1,10 +1,13 @@
  
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { autoscalerAvailable } from '../toolchain.ts';
 import { sleep, waitFor } from '../cluster.ts';
 import { isReady, poolOf } from '../observe.ts';
 import { STOCKOUT_ANNOTATION } from '../stages.ts';
 import { gpuNodes as gpuNodesOf, PREMIUM, PremiumDemand, readyPods, recordDuration, startPlatform, type Platform } from './harness.ts';
 
+
+const WITH_AUTOSCALER = autoscalerAvailable();
 /**
  * Scenario 5, stock-out half, on its own simulated AKS (a clean autoscaler state): spot capacity
  * never arrives, so after max-node-provision-time the autoscaler gives up on the spot groups and
@@ -17,6 +20,7 @@ const figure = (name: string, seconds: number) => recordDuration(platform, name,
 const premiumDemand = (active: boolean) => demand.set(active);
 
 beforeAll(async () => {
+  if (!WITH_AUTOSCALER) return;
   platform = await startPlatform('spot-stockout', 'Falta de capacidad spot: respaldo en el pool on-demand');
   demand = new PremiumDemand(platform);
   // Start from rest: no premium replica, no GPU node.
@@ -28,7 +32,7 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-describe('scenario 5: spot stock-out', () => {
+describe.skipIf(!WITH_AUTOSCALER)('scenario 5: spot stock-out', () => {
   it('falls back to the on-demand GPU pool within max-node-provision-time plus boot and model start', async () => {
     const { cluster, recorder } = platform;
     // Stock-out: Azure accepts the spot scale-up but no VM ever boots. Every new spot node is marked
