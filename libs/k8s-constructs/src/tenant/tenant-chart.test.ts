@@ -85,6 +85,8 @@ describe('TenantChart (active standard tenant)', () => {
     expect(deployment.spec.replicas).toBeUndefined();
     const zoneSpread = deployment.spec.template.spec.topologySpreadConstraints.find((c: any) => c.topologyKey === ZONE_LABEL);
     expect(zoneSpread).toMatchObject({ maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: deployment.spec.selector.matchLabels } });
+    // Nodes of a lost zone (tainted unreachable) must not count as an empty zone (tools/sim-aks zone-loss scenario).
+    expect(zoneSpread.nodeTaintsPolicy).toBe('Honor');
     expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
     const pdb = find(objs, 'PodDisruptionBudget', 'open-webui');
     expect(pdb.spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: deployment.spec.selector.matchLabels } });
