@@ -18,7 +18,7 @@ NODE_STAMP := node_modules/.panal-npm-ci
 NX := node_modules/.bin/nx
 TSX := node_modules/.bin/tsx
 
-.PHONY: help setup synth test bench bench-gateway affected providers clean-cache usage-report sim-up sim-down sim-status sim-report
+.PHONY: help setup synth test bench bench-sim bench-gateway affected providers clean-cache usage-report sim-up sim-down sim-status sim-report
 
 help: ## List every entry point
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -61,6 +61,9 @@ affected: $(NODE_STAMP) ## What a pull request runs: nx affected against origin/
 
 bench: $(NODE_STAMP) ## Print synth/validate figures for 500 generated tenants (see docs/benchmarks.md)
 	$(TSX) tools/bench/bench-tenants.ts
+
+bench-sim: $(NODE_STAMP) ## Scale scenario of the simulated AKS: TENANTS tenants (default 300) applied, time to converge, nodes per pool (see docs/benchmarks.md)
+	cd tools/sim-aks && PANAL_SIM_TENANTS=$${TENANTS:-300} ../../node_modules/.bin/vitest run src/scenarios/scale.test.ts
 
 bench-gateway: $(NODE_STAMP) ## Print inference gateway overhead p50/p99 and requests/s (see docs/modelos-y-gpu.md)
 	$(TSX) apps/inference-gateway/scripts/bench-gateway.ts

@@ -72,10 +72,22 @@ export class SimCluster {
     public readonly autoscalerRunning: boolean,
   ) {}
 
-  /** Brings a fresh cluster up (stopping one left in the same state folder first). */
+  /**
+   * Brings a fresh cluster up (stopping one left in the same state folder first). If anything fails
+   * on the way, every process it started is stopped again and the error names the logs folder.
+   */
   static async up(options: SimClusterOptions): Promise<SimCluster> {
-    const toolchain = ensureToolchain({ quiet: true });
     const stateDir = options.stateDir ?? join(REPO_ROOT, '.out', 'sim-aks', options.name ?? 'panal');
+    try {
+      return await SimCluster.boot(stateDir, options);
+    } catch (error) {
+      await SimCluster.down(stateDir);
+      throw new Error(`simulated AKS failed to start: ${(error as Error).message} (component logs: ${join(stateDir, 'logs')})`);
+    }
+  }
+
+  private static async boot(stateDir: string, options: SimClusterOptions): Promise<SimCluster> {
+    const toolchain = ensureToolchain({ quiet: true });
     await SimCluster.down(stateDir);
     rmSync(stateDir, { recursive: true, force: true });
     mkdirSync(join(stateDir, 'logs'), { recursive: true });

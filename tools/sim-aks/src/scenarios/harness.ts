@@ -21,9 +21,9 @@ export interface Platform {
  * `manifests` (default: all of dist/manifests) as Argo CD would, starts the KEDA stand-in and the
  * recorder, and waits until every schedulable pod is bound.
  */
-export async function startPlatform(scenario: string, title: string, manifests: readonly Manifest[] = platformManifests()): Promise<Platform> {
+export async function startPlatform(scenario: string, title: string, manifests: readonly Manifest[] = platformManifests(), sampleEveryMs = 1000): Promise<Platform> {
   const cluster = await SimCluster.up({ name: scenario, stateDir: join(REPO_ROOT, '.out', 'sim-aks', scenario), profile: TEST_PROFILE });
-  const recorder = new Recorder(cluster, scenario, title).start();
+  const recorder = new Recorder(cluster, scenario, title, sampleEveryMs).start();
   await applyManifests(cluster, manifests);
   recorder.mark('plataforma aplicada');
   const signal = new DemandSignal(cluster.scaled(cluster.timings.demand.metricVisibilityLag));
