@@ -9,7 +9,7 @@ export interface Timings {
   readonly podStart: { readonly default: number; readonly standardModel: number; readonly premiumModel: number };
   readonly spot: { readonly evictionNotice: number };
   readonly demand: { readonly metricVisibilityLag: number };
-  readonly budgets: { readonly premiumReschedule: number; readonly stockOutFallbackBeyondProvisionTime: number };
+  readonly budgets: { readonly stockOutFallbackBeyondProvisionTime: number };
 }
 
 export const DATA_DIR = join(import.meta.dirname, '..', 'data');

@@ -75,7 +75,7 @@ describe.skipIf(!WITH_AUTOSCALER)('scenarios 4 and 5: premium scale from zero an
     if (noticeLeft > 0) await sleep(noticeLeft * 1000);
     await cluster.kubectl(['delete', 'node', before.node, '--wait=false']);
     recorder.mark('VM spot eliminada');
-    const budgetSeconds = cluster.scaled(cluster.timings.budgets.premiumReschedule);
+    const budgetSeconds = cluster.scaled(budget);
     await waitFor('premium model ready again', budgetSeconds * 1.5, async () => {
       const ready = await readyPods(cluster, PREMIUM.namespace, PREMIUM.selector);
       return ready.some((p) => p.node !== before.node);
