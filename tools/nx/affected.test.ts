@@ -32,6 +32,8 @@ describe('nx affected', () => {
     expect(affected).toContain('tenants');
     // cluster-addons evaluates tenant and platform NetworkPolicies together (platform-isolation.test.ts).
     expect(affected).toContain('cluster-addons');
+    // and the simulated AKS, which applies the rendered manifests and watches them run.
+    expect(affected).toContain('sim-aks');
     expect(affected).not.toContain('argocd');
     expect(affected).not.toContain('k8s-constructs');
   });
@@ -44,7 +46,8 @@ describe('nx affected', () => {
   });
 
   it('runs the Argo CD project, not the tenants, when only Argo CD objects change', () => {
-    // docs checks every relative link of every Markdown file (docs/check), so every project change affects it.
-    expect(affectedBy('argocd/src/render-argocd.ts')).toEqual(['argocd', 'docs']);
+    // docs checks every relative link of every Markdown file (docs/check), so every project change affects it;
+    // sim-aks applies every rendered manifest, Argo CD's included, to the simulated AKS.
+    expect(affectedBy('argocd/src/render-argocd.ts')).toEqual(['argocd', 'docs', 'sim-aks']);
   });
 });
