@@ -37,12 +37,17 @@ async function main() {
       const keda = new KedaActivationStandIn(cluster, new DemandSignal());
       keda.start();
       // Settled: every pod that can be placed is bound and no GPU node is left from the first sync.
-      const settled = await waitFor('the platform to settle', cluster.scaled(1800), async () => {
+      const settled = await waitFor('the platform to settle', cluster.scaled(3600), async () => {
         const s = await snapshot(cluster);
         return s.pendingPods === 0 && (s.nodes.gpuspot ?? 0) + (s.nodes.gpuondemand ?? 0) === 0;
       }).catch(() => undefined);
       await keda.stop();
-      if (settled === undefined) console.warn('sim-aks: the platform did not settle in time (pending pods or GPU nodes left); status below');
+      if (settled === undefined) {
+        const pending = (await cluster.getJson<{ items: { metadata: { namespace: string; name: string }; spec: { nodeName?: string }; status: { phase?: string } }[] }>(['get', 'pods', '-A'])).items
+          .filter((p) => !p.spec.nodeName && p.status.phase === 'Pending')
+          .map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+        console.warn(`sim-aks: the platform did not settle in time; pending: ${pending.join(', ') || 'none'}; status below`);
+      }
       console.log(`sim-aks: up in ${((Date.now() - started) / 1000).toFixed(1)} s (${manifests.length} objects applied, profile ${cluster.profile.name})`);
       console.log(formatStatus(await snapshot(cluster)));
       console.log(`kubeconfig: ${cluster.kubeconfig}  (stop with: make sim-down)`);

@@ -45,11 +45,13 @@ export async function snapshot(cluster: SimCluster, t0 = Date.now()): Promise<Sn
   let pendingPods = 0;
   for (const p of pods.items) {
     if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' || p.metadata.deletionTimestamp) continue;
-    const node = byName.get(p.spec.nodeName);
-    if (!node) {
+    if (!p.spec.nodeName) {
       pendingPods += 1;
       continue;
     }
+    // A pod bound to a node that is gone (e.g. a GPU daemon after scale-down) awaits garbage collection.
+    const node = byName.get(p.spec.nodeName);
+    if (!node) continue;
     const key = `${poolOf(node)}/${zoneOf(node)}`;
     podsByPoolZone[key] = (podsByPoolZone[key] ?? 0) + 1;
   }
