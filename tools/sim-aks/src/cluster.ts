@@ -259,20 +259,6 @@ export class SimCluster {
     await waitFor(`${name} to stop`, 10, async () => !alive(record.pid));
   }
 
-  /**
-   * Restarts one component with extra flags (e.g. kwok told to stop managing one zone's nodes,
-   * which is how a zone's kubelets fall silent). Later flags win over earlier ones.
-   */
-  async restartComponent(name: string, extraArgs: string[]): Promise<void> {
-    const records = readRecords(this.stateDir);
-    const record = records.find((r) => r.name === name);
-    if (!record) throw new Error(`no component ${name} in ${this.stateDir}`);
-    signal(record.pid, 'SIGTERM');
-    await waitFor(`${name} to stop`, 10, async () => !alive(record.pid));
-    const restarted = startProcess(this.stateDir, name, record.bin, [...record.args, ...extraArgs], record.env);
-    writeRecords(this.stateDir, records.map((r) => (r.name === name ? restarted : r)));
-  }
-
   /** kubectl against this cluster; rejects with stderr on failure. */
   async kubectl(args: string[], input?: string): Promise<string> {
     const result = await kubectlRaw(this.toolchain, this.kubeconfig, args, input);
