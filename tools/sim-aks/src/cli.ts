@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { join } from 'node:path';
-import { REPO_ROOT, SimCluster, waitFor } from './cluster.ts';
+import { SimCluster, stateDirOf, waitFor } from './cluster.ts';
 import { DemandSignal, KedaActivationStandIn } from './keda-standin.ts';
 import { formatStatus, snapshot } from './observe.ts';
 import { applyManifests, platformManifests } from './platform.ts';
@@ -26,7 +25,7 @@ async function main() {
     console.log(USAGE);
     process.exit(command || values.help ? 0 : 2);
   }
-  const stateDir = values['state-dir'] ?? join(REPO_ROOT, '.out', 'sim-aks', 'panal');
+  const stateDir = values['state-dir'] ?? stateDirOf('panal');
   switch (command) {
     case 'up': {
       const started = Date.now();

@@ -12,6 +12,9 @@ import { crdManifests, ensureToolchain, type Toolchain } from './toolchain.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
+/** Where a cluster named `name` keeps etcd data, keys, logs and pids (`panal` is the main command's). */
+export const stateDirOf = (name: string) => join(REPO_ROOT, '.out', 'sim-aks', name);
+
 /** Options of {@link SimCluster.up}. */
 export interface SimClusterOptions {
   /** Folder for etcd data, keys, logs and pid files. Default `.out/sim-aks/<name>` in the repo. */
@@ -77,7 +80,7 @@ export class SimCluster {
    * on the way, every process it started is stopped again and the error names the logs folder.
    */
   static async up(options: SimClusterOptions): Promise<SimCluster> {
-    const stateDir = options.stateDir ?? join(REPO_ROOT, '.out', 'sim-aks', options.name ?? 'panal');
+    const stateDir = options.stateDir ?? stateDirOf(options.name ?? 'panal');
     try {
       return await SimCluster.boot(stateDir, options);
     } catch (error) {
@@ -182,7 +185,8 @@ export class SimCluster {
       ]);
     }
 
-    const cluster = new SimCluster(stateDir, kubeconfig, toolchain, model, profile, timings, false);
+    const autoscalerRunning = (options.autoscaler ?? true) && toolchain.clusterAutoscaler !== undefined;
+    const cluster = new SimCluster(stateDir, kubeconfig, toolchain, model, profile, timings, autoscalerRunning);
     // The pieces AKS puts in place before anything of ours: namespaces Argo CD and add-ons expect, CRDs, nodes.
     await cluster.applyObjects([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } }], 'sim-aks');
     await cluster.installCrds();
@@ -200,9 +204,8 @@ export class SimCluster {
       'sim-aks',
     );
 
-    const wantAutoscaler = options.autoscaler ?? true;
-    if (wantAutoscaler && toolchain.clusterAutoscaler) {
-      start('cluster-autoscaler', toolchain.clusterAutoscaler, [
+    if (autoscalerRunning) {
+      start('cluster-autoscaler', toolchain.clusterAutoscaler!, [
         '--cloud-provider=kwok', `--kubeconfig=${kubeconfig}`, '--namespace=kube-system', '--leader-elect=false',
         `--address=127.0.0.1:${caPort}`, '--v=2',
         ...autoscalerFlags(profile, model.autoscalerProfile),
@@ -217,11 +220,10 @@ export class SimCluster {
         ...(profile.timeScale < 1 ? ['--bypassed-scheduler-names=sim-aks-no-such-scheduler'] : []),
       ], { KWOK_PROVIDER_MODE: 'local', KUBECONFIG: kubeconfig, POD_NAMESPACE: 'kube-system' });
     }
-    const autoscalerRunning = Boolean(wantAutoscaler && toolchain.clusterAutoscaler);
     const meta: ClusterMeta = { profile: profile.name, terraformDir: options.terraformDir ?? join(REPO_ROOT, 'dist', 'terraform', 'prod'), region: model.region, autoscalerRunning };
     writeFileSync(join(stateDir, 'cluster.json'), JSON.stringify(meta, null, 2));
     await cluster.waitForNodesReady();
-    return new SimCluster(stateDir, kubeconfig, toolchain, model, profile, timings, autoscalerRunning);
+    return cluster;
   }
 
   /** Connects to a cluster `up` left running in `stateDir`. */

@@ -74,6 +74,27 @@ capacity:
 phase: Running
 `;
 
+/** Container state blocks, indented for a status entry. */
+const RUNNING_STATE = `  state:
+    running:
+      startedAt: {{ $now | Quote }}`;
+const COMPLETED_STATE = `  state:
+    terminated:
+      exitCode: 0
+      finishedAt: {{ $now | Quote }}
+      reason: Completed
+      startedAt: {{ $now | Quote }}`;
+
+/** One status entry per container of `list` (`.spec.containers` or `.spec.initContainers`). */
+const containerStatuses = (field: string, list: string, ready: boolean, started: boolean | undefined, state: string) => `${field}:
+{{ range ${list} }}
+- image: {{ .image | Quote }}
+  name: {{ .name | Quote }}
+  ready: ${ready}
+  restartCount: 0
+${started === undefined ? '' : `  started: ${started}\n`}${state}
+{{ end }}`;
+
 /** Pod status once its containers run: Ready, with IPs from the node. */
 const POD_READY_STATUS = `
 {{ $now := Now }}
@@ -87,30 +108,8 @@ conditions:
 - lastTransitionTime: {{ $now | Quote }}
   status: "True"
   type: ContainersReady
-containerStatuses:
-{{ range .spec.containers }}
-- image: {{ .image | Quote }}
-  name: {{ .name | Quote }}
-  ready: true
-  restartCount: 0
-  started: true
-  state:
-    running:
-      startedAt: {{ $now | Quote }}
-{{ end }}
-initContainerStatuses:
-{{ range .spec.initContainers }}
-- image: {{ .image | Quote }}
-  name: {{ .name | Quote }}
-  ready: true
-  restartCount: 0
-  state:
-    terminated:
-      exitCode: 0
-      finishedAt: {{ $now | Quote }}
-      reason: Completed
-      startedAt: {{ $now | Quote }}
-{{ end }}
+${containerStatuses('containerStatuses', '.spec.containers', true, true, RUNNING_STATE)}
+${containerStatuses('initContainerStatuses', '.spec.initContainers', true, undefined, COMPLETED_STATE)}
 {{ $hostIPs := NodeIPsWith .spec.nodeName }}
 {{ with $hostIPs }}
 hostIP: {{ index . 0 | Quote }}
@@ -138,20 +137,7 @@ conditions:
   status: "False"
   type: Ready
   reason: PodCompleted
-containerStatuses:
-{{ range .spec.containers }}
-- image: {{ .image | Quote }}
-  name: {{ .name | Quote }}
-  ready: false
-  restartCount: 0
-  started: false
-  state:
-    terminated:
-      exitCode: 0
-      finishedAt: {{ $now | Quote }}
-      reason: Completed
-      startedAt: {{ $now | Quote }}
-{{ end }}
+${containerStatuses('containerStatuses', '.spec.containers', false, false, COMPLETED_STATE)}
 phase: Succeeded
 `;
 

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isReady, poolOf } from '../observe.ts';
 import { gatewayColdStartBudgetSeconds, platformManifests } from '../platform.ts';
-import { nodesByName, pods, PREMIUM, readyPods, startPlatform, waitForReadyPods, type Platform } from './harness.ts';
+import { nodesByName, pods, PREMIUM, readyCounts, readyPods, scaledWorkloads, startPlatform, waitForReadyPods, type Platform } from './harness.ts';
+import { waitFor } from '../cluster.ts';
 
 /**
  * Scenarios 1-3 on one simulated AKS: every manifest of dist/manifests applies server-side through
@@ -49,13 +50,12 @@ describe('scenario 1: server-side apply of all of dist/manifests', () => {
 
   it('brings every tenant OpenWebUI, the gateway and the standard models to their minimum ready replicas', async () => {
     const { cluster } = platform;
-    const hpas = (await cluster.getJson<{ items: any[] }>(['get', 'hpa', '-A'])).items;
-    expect(hpas.length).toBeGreaterThan(0);
-    for (const hpa of hpas) {
-      const deployment = await cluster.getJson(['get', 'deployment', hpa.spec.scaleTargetRef.name, '-n', hpa.metadata.namespace]);
-      const selector = Object.entries(deployment.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
-      await waitForReadyPods(cluster, hpa.metadata.namespace, selector, hpa.spec.minReplicas, cluster.scaled(600));
-    }
+    const workloads = await scaledWorkloads(cluster);
+    expect(workloads.length).toBeGreaterThan(0);
+    await waitFor('every HPA-managed workload at its minimum', cluster.scaled(600), async () => {
+      const counts = await readyCounts(cluster, workloads);
+      return workloads.every((w) => counts.get(w)!.ready >= w.minReplicas);
+    });
   });
 });
 

@@ -1,6 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- Kubernetes JSON read field by field */
-import { join } from 'node:path';
-import { REPO_ROOT, SimCluster, waitFor } from '../cluster.ts';
+import { SimCluster, waitFor } from '../cluster.ts';
 import { DemandSignal, KedaActivationStandIn } from '../keda-standin.ts';
 import { isReady, poolOf, zoneOf } from '../observe.ts';
 import { applyManifests, platformManifests, type Manifest } from '../platform.ts';
@@ -22,7 +21,7 @@ export interface Platform {
  * recorder, and waits until every schedulable pod is bound.
  */
 export async function startPlatform(scenario: string, title: string, manifests: readonly Manifest[] = platformManifests(), sampleEveryMs = 1000): Promise<Platform> {
-  const cluster = await SimCluster.up({ name: scenario, stateDir: join(REPO_ROOT, '.out', 'sim-aks', scenario), profile: TEST_PROFILE });
+  const cluster = await SimCluster.up({ name: scenario, profile: TEST_PROFILE });
   const recorder = new Recorder(cluster, scenario, title, sampleEveryMs).start();
   await applyManifests(cluster, manifests);
   recorder.mark('plataforma aplicada');
