@@ -76,7 +76,7 @@ export const environmentSchema = z.strictObject({
           blobStorageAccount: z.string().regex(/^[a-z0-9]{3,24}$/).describe('Storage account of the Blob container that is the source of truth of the model store.'),
           blobContainer: z.string().regex(DNS_LABEL).describe('Blob container in Ollama store layout (manifests/ and blobs/).'),
         })
-        .describe('Where model weights live (BRIEF D13).'),
+        .describe('Where model weights live: a versioned Blob container as source of truth and its NFS hot copy (docs/adr/0010-modelos-en-azure-files-premium-v1.md).'),
     })
     .describe('Shared model pools and their scale-to-zero signal.'),
   images: z.strictObject({

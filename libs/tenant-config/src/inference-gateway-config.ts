@@ -68,7 +68,8 @@ export type InferenceGatewayConfig = z.output<typeof inferenceGatewayConfigSchem
  * autoscaler + GPU node boot + driver + image + weights, typically ≈ 550-580 s and up to ≈ 11.5 min
  * (docs/modelos-y-gpu.md). Measured on the simulated AKS (tools/sim-aks, scenario 4): with 600 s the
  * typical cold start used ~96 % of the budget, so the first request after idle could fail instead of
- * waiting (BRIEF D7). 900 s covers the documented upper estimate with margin.
+ * waiting, which it must do (docs/adr/0012-tiempos-de-aprovisionamiento-y-arranque-en-frio.md). 900 s
+ * covers the documented upper estimate with margin.
  */
 export const DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS = 900;
 
