@@ -61,8 +61,9 @@ const poolModels = (pool: 'standard' | 'premium'): ModelId[] => MODEL_IDS.filter
 
 /**
  * The SLOs per tier (30-day window). Premium runs on spot GPUs that scale to zero, so its objective is
- * honest about evictions (BRIEF D6) and cold starts (D7): lower availability and a latency threshold that a
- * warm pool meets but a cold start (minutes) does not.
+ * honest about evictions (docs/diseno/4-modos-de-fallo.md, "Desalojo spot") and cold starts
+ * (docs/adr/0012-tiempos-de-aprovisionamiento-y-arranque-en-frio.md): lower availability and a latency
+ * threshold that a warm pool meets but a cold start (minutes) does not.
  */
 export const TIER_SLOS: Readonly<Record<Tier, TierSlo>> = {
   standard: {
