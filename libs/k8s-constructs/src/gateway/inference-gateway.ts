@@ -6,7 +6,7 @@ import { containerResources, restrictedContainerSecurityContext, restrictedPodSe
 import { appLabels, PANAL_LABELS } from '../common/labels';
 import { AzureMonitorPodMonitor } from '../common/azure-monitor-pod-monitor';
 import { azureMonitorScraper, guardRailPolicy, inTenantNamespaces, tcpPort } from '../common/network-policy';
-import { AKS_AGENTPOOL_LABEL, NodePool } from '../common/node-pools';
+import { CPU_POOL_SELECTOR } from '../common/node-pools';
 import { syncWave, SyncWave } from '../common/sync-waves';
 import { zoneSpread } from '../common/topology-spread';
 import { TenantWorkloads } from '../tenant/tenant-workloads';
@@ -21,7 +21,8 @@ export interface InferenceGatewayProps {
   /** Client id of the gateway's managed identity. @default - no tenant key is mounted and every request gets 401 */
   readonly workloadIdentityClientId?: string;
   /**
-   * Seconds a premium request waits for the pool to come up from zero (BRIEF D7 cold-start budget).
+   * Seconds a premium request waits for the pool to come up from zero (the cold-start budget of
+   * docs/adr/0012-tiempos-de-aprovisionamiento-y-arranque-en-frio.md).
    * @default DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS (900)
    */
   readonly premiumColdStartBudgetSeconds?: number;
@@ -38,8 +39,8 @@ export interface InferenceGatewayProps {
 export const GATEWAY_CONFIG_FILE = 'gateway.json';
 
 /**
- * The shared inference gateway (BRIEF D8; apps/inference-gateway): ConfigMap with the
- * configuration derived from the tenant folders, Deployment (≥3 replicas across zones), Service,
+ * The shared inference gateway (apps/inference-gateway, docs/adr/0005-inference-gateway-propio.md):
+ * ConfigMap with the configuration derived from the tenant folders, Deployment (≥3 replicas across zones), Service,
  * PDB, HPA, per-tenant key mounts, an Azure Monitor PodMonitor for its metrics, and its
  * NetworkPolicies (tenant OpenWebUI pods in; model pools out).
  */
@@ -94,7 +95,7 @@ export class InferenceGateway extends Construct {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext(10001),
-            nodeSelector: { [AKS_AGENTPOOL_LABEL]: NodePool.cpu },
+            nodeSelector: { ...CPU_POOL_SELECTOR },
             // Streams in flight finish; a premium cold-start wait is retried by the client.
             terminationGracePeriodSeconds: 120,
             topologySpreadConstraints: zoneSpread(gw.podLabels),

@@ -7,7 +7,7 @@ import { containerResources, restrictedContainerSecurityContext, restrictedPodSe
 import { appLabels } from '../common/labels';
 import { AzureMonitorPodMonitor } from '../common/azure-monitor-pod-monitor';
 import { azureMonitorScraper, dnsEgressRule, guardRailPolicy, inTenantNamespaces, PRIVATE_RANGES, tcpPort } from '../common/network-policy';
-import { AKS_AGENTPOOL_LABEL, NodePool } from '../common/node-pools';
+import { CPU_POOL_SELECTOR } from '../common/node-pools';
 import { syncWave, SyncWave } from '../common/sync-waves';
 import { zoneSpread } from '../common/topology-spread';
 import { TenantWorkloads } from '../tenant/tenant-workloads';
@@ -39,7 +39,7 @@ const CONFIG_FILE = 'config.yaml';
 const MEMORY_LIMIT_MIB = 1024;
 
 /**
- * The OpenTelemetry Collector (gateway deployment, BRIEF D15): receives OTLP/HTTP from every tenant
+ * The OpenTelemetry Collector (gateway deployment, docs/observabilidad.md): receives OTLP/HTTP from every tenant
  * OpenWebUI, adds tenant and tier from the sender's namespace, exposes metrics to Azure Monitor
  * managed Prometheus (PodMonitor) and sends traces and logs to Azure Monitor. HA like the inference
  * gateway (replicas over 3 zones, PDB); NetworkPolicies admit only tenant OpenWebUI pods and the scraper.
@@ -102,7 +102,7 @@ export class OtelCollector extends Construct {
             automountServiceAccountToken: true,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext(10001),
-            nodeSelector: { [AKS_AGENTPOOL_LABEL]: NodePool.cpu },
+            nodeSelector: { ...CPU_POOL_SELECTOR },
             topologySpreadConstraints: zoneSpread(col.podLabels),
             terminationGracePeriodSeconds: 30,
             containers: [
@@ -152,7 +152,8 @@ export class OtelCollector extends Construct {
       ingress: [{ from: [azureMonitorScraper()], ports: [tcpPort(OTEL_PROMETHEUS_PORT), tcpPort(OTEL_SELF_METRICS_PORT)] }],
     });
     // Azure Monitor ingestion and Entra ID are public endpoints on 443; `except` keeps "internet" from meaning
-    // the VNet (BRIEF D9: ipBlock cannot target pods under Cilium anyway). k8sattributes watches the API server,
+    // the VNet (ipBlock cannot target pod IPs under Azure CNI powered by Cilium anyway:
+    // https://learn.microsoft.com/azure/aks/azure-cni-powered-by-cilium, limitations). k8sattributes watches the API server,
     // which in a private cluster is a private endpoint in the nodes subnet (`network.apiServerCidr`).
     const apiServer = env.network.apiServerCidr;
     policy('otel-collector-egress', {

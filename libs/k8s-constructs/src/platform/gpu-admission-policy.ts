@@ -38,7 +38,8 @@ const celList = (items: readonly string[]) => `[${items.map((i) => `'${i}'`).joi
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
- * The second lock of BRIEF D5: a ValidatingAdmissionPolicy that rejects (1) a pod outside the GPU
+ * The second lock keeping GPU nodes exclusive to the GPU model pool (the first is the GPU pool taint;
+ * docs/modelos-y-gpu.md): a ValidatingAdmissionPolicy that rejects (1) a pod outside the GPU
  * namespaces that tolerates the GPU taint (a toleration without key and `Exists` tolerates every
  * taint and counts), (2) a pod outside the GPU workload namespace that requests or limits
  * `nvidia.com/gpu`, and (3) a pod in a tenant namespace (`panal.io/role: tenant`) that tolerates

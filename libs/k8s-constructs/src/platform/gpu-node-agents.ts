@@ -20,7 +20,7 @@ export interface GpuNodeAgentsProps {
 export const DCGM_EXPORTER_PORT = 9400;
 
 /**
- * GPU plumbing, only on GPU nodes (BRIEF D4): the NVIDIA device plugin, which advertises
+ * GPU plumbing, only on GPU nodes: the NVIDIA device plugin, which advertises
  * `nvidia.com/gpu` to the kubelet (AKS installs the driver, not the plugin), and the DCGM exporter
  * for GPU metrics. Both tolerate the GPU and spot taints and require a GPU pool by affinity, so
  * they never land on CPU nodes; the admission policy allows their namespace to tolerate the GPU
