@@ -130,7 +130,7 @@ describe('cluster-addons output', () => {
     for (const m of standard) {
       const name = `ollama-${m.slug}`;
       const spec = podSpec(find('Deployment', name, 'models-standard'));
-      expect(spec.nodeSelector).toEqual({ [AKS_AGENTPOOL_LABEL]: NodePool.cpu });
+      expect(spec.nodeSelector).toEqual({ 'panal.io/pool': 'cpu' });
       expect(spec.tolerations).toBeUndefined();
       expect(requestsGpu(spec)).toBe(false);
       expect(spec.topologySpreadConstraints).toContainEqual(expect.objectContaining({ topologyKey: ZONE_LABEL, whenUnsatisfiable: 'DoNotSchedule', maxSkew: 1 }));

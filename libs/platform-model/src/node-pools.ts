@@ -37,12 +37,33 @@ export const SPOT_TAINT: Taint = { key: 'kubernetes.azure.com/scalesetpriority',
 /** Keeps user workloads off the system pool. */
 export const CRITICAL_ADDONS_ONLY_TAINT: Taint = { key: 'CriticalAddonsOnly', value: 'true', effect: 'NoSchedule' };
 
+/** Label we set on every pool with its role; workloads select a role, never one pool. */
+export const POOL_ROLE_LABEL = 'panal.io/pool';
+
+/** Pool roles (values of {@link POOL_ROLE_LABEL}). */
+export const PoolRole = {
+  /** Critical add-ons only. */
+  system: 'system',
+  /** Tenant apps, the inference gateway and the standard models (the per-zone CPU pools). */
+  cpu: 'cpu',
+  /** The premium model and the GPU node agents. */
+  gpu: 'gpu',
+} as const;
+
+/** A pool role. */
+export type PoolRoleName = (typeof PoolRole)[keyof typeof PoolRole];
+
 /** Pool names, exactly as created in Azure. */
 export const NodePool = {
-  /** System pool: only critical add-ons. */
+  /** System pool: only critical add-ons (fixed size, across zones 1-2-3). */
   system: 'system',
-  /** CPU user pool: tenant apps, the inference gateway and the standard models. */
-  cpu: 'cpu',
+  /**
+   * CPU user pools, one per zone: the autoscaler gets one node group per zone, so a scale-up for a
+   * pod with a hard zone spread lands in the zone the pod needs (docs/adr/0014-un-pool-de-cpu-por-zona.md).
+   */
+  cpu1: 'cpu1',
+  cpu2: 'cpu2',
+  cpu3: 'cpu3',
   /** Spot GPU pool (min 0). */
   gpuSpot: 'gpuspot',
   /** On-demand GPU fallback pool (min 0). */
@@ -51,6 +72,12 @@ export const NodePool = {
 
 /** A pool name. */
 export type NodePoolName = (typeof NodePool)[keyof typeof NodePool];
+
+/** An availability zone of the region. */
+export type Zone = '1' | '2' | '3';
+
+/** The zones every environment spans. */
+export const ZONES: readonly Zone[] = ['1', '2', '3'];
 
 /** What a node pool is. */
 export interface NodePoolSpec {
@@ -61,7 +88,7 @@ export interface NodePoolSpec {
   /** Azure VM size. */
   readonly vmSize: string;
   /** Availability zones the pool spans. */
-  readonly zones: readonly ('1' | '2' | '3')[];
+  readonly zones: readonly Zone[];
   /** Fewest nodes the autoscaler keeps (0 lets a pool scale to zero). */
   readonly minCount: number;
   /** Most nodes the autoscaler may add. */
@@ -70,21 +97,55 @@ export interface NodePoolSpec {
   readonly spot: boolean;
   /** Taints we set on the pool (AKS adds the spot taint itself on spot pools). */
   readonly taints: readonly Taint[];
-  /** Node labels we set on the pool, in addition to the ones AKS sets. */
+  /** Node labels we set on the pool, in addition to the ones AKS sets; always includes {@link POOL_ROLE_LABEL}. */
   readonly labels: Readonly<Record<string, string>>;
   /** GPUs per node (`nvidia.com/gpu` capacity), 0 for CPU pools. */
   readonly gpusPerNode: number;
 }
 
+/** The role of a pool (its {@link POOL_ROLE_LABEL} label). */
+export function poolRole(pool: Pick<NodePoolSpec, 'name' | 'labels'>): PoolRoleName {
+  const role = pool.labels[POOL_ROLE_LABEL];
+  if (!(Object.values(PoolRole) as string[]).includes(role)) {
+    throw new Error(`nodePools[${pool.name}].labels["${POOL_ROLE_LABEL}"] must be one of ${Object.values(PoolRole).join(', ')}, but ${JSON.stringify(role)} was provided`);
+  }
+  return role as PoolRoleName;
+}
+
+/** Splits `total` over `parts` as evenly as possible, the remainder to the first parts. */
+export function splitEvenly(total: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+}
+
 /**
- * Default pools. Sizes follow BRIEF D2/D4: H100 NVL 94 GB (`Standard_NC40ads_H100_v5`) fits
- * Llama3-70B Q4 (~40-43 GB) on one GPU.
+ * One pool per zone from one definition: pool `i` is `names[i]` in `ZONES[i]`, with the minimum
+ * and maximum split over the zones (30 nodes over three zones: 10 each).
+ */
+export function perZonePools(names: readonly NodePoolName[], pool: Omit<NodePoolSpec, 'name' | 'zones'>): NodePoolSpec[] {
+  if (names.length !== ZONES.length) throw new Error(`perZonePools: names must give one pool per zone (${ZONES.length}), but ${JSON.stringify(names)} was provided`);
+  const mins = splitEvenly(pool.minCount, ZONES.length);
+  const maxs = splitEvenly(pool.maxCount, ZONES.length);
+  return names.map((name, i) => ({ ...pool, name, zones: [ZONES[i]], minCount: mins[i], maxCount: maxs[i] }));
+}
+
+/** The per-zone CPU pools, in zone order. */
+export const CPU_POOLS: readonly NodePoolName[] = [NodePool.cpu1, NodePool.cpu2, NodePool.cpu3];
+
+/** Selects the nodes of every CPU pool (all zones): what CPU workloads put in `nodeSelector`. */
+export const CPU_POOL_SELECTOR: Readonly<Record<string, string>> = { [POOL_ROLE_LABEL]: PoolRole.cpu };
+
+/**
+ * Default pools. H100 NVL 94 GB (`Standard_NC40ads_H100_v5`) fits Llama3-70B Q4 (~40-43 GB) on one
+ * GPU (https://learn.microsoft.com/azure/virtual-machines/sizes/gpu-accelerated/nc-h100-v5-series).
+ * The CPU capacity (3 to 30 nodes) is three zonal pools of 1 to 10; the system pool (fixed size,
+ * not autoscaled) and the GPU pools (no hard zone spread; spot capacity differs per zone, and one
+ * node group keeps the spot stock-out fallback at one provisioning timeout) span the three zones.
  */
 export const DEFAULT_NODE_POOLS: readonly NodePoolSpec[] = [
-  { name: NodePool.system, mode: 'System', vmSize: 'Standard_D4ds_v5', zones: ['1', '2', '3'], minCount: 3, maxCount: 3, spot: false, taints: [CRITICAL_ADDONS_ONLY_TAINT], labels: { 'panal.io/pool': 'system' }, gpusPerNode: 0 },
-  { name: NodePool.cpu, mode: 'User', vmSize: 'Standard_D16ds_v5', zones: ['1', '2', '3'], minCount: 3, maxCount: 30, spot: false, taints: [], labels: { 'panal.io/pool': 'cpu' }, gpusPerNode: 0 },
-  { name: NodePool.gpuSpot, mode: 'User', vmSize: 'Standard_NC40ads_H100_v5', zones: ['1', '2', '3'], minCount: 0, maxCount: 4, spot: true, taints: [GPU_TAINT], labels: { 'panal.io/pool': 'gpu', 'panal.io/gpu-capacity': 'spot' }, gpusPerNode: 1 },
-  { name: NodePool.gpuOnDemand, mode: 'User', vmSize: 'Standard_NC40ads_H100_v5', zones: ['1', '2', '3'], minCount: 0, maxCount: 2, spot: false, taints: [GPU_TAINT], labels: { 'panal.io/pool': 'gpu', 'panal.io/gpu-capacity': 'on-demand' }, gpusPerNode: 1 },
+  { name: NodePool.system, mode: 'System', vmSize: 'Standard_D4ds_v5', zones: ZONES, minCount: 3, maxCount: 3, spot: false, taints: [CRITICAL_ADDONS_ONLY_TAINT], labels: { [POOL_ROLE_LABEL]: PoolRole.system }, gpusPerNode: 0 },
+  ...perZonePools(CPU_POOLS, { mode: 'User', vmSize: 'Standard_D16ds_v5', minCount: 3, maxCount: 30, spot: false, taints: [], labels: { [POOL_ROLE_LABEL]: PoolRole.cpu }, gpusPerNode: 0 }),
+  { name: NodePool.gpuSpot, mode: 'User', vmSize: 'Standard_NC40ads_H100_v5', zones: ZONES, minCount: 0, maxCount: 4, spot: true, taints: [GPU_TAINT], labels: { [POOL_ROLE_LABEL]: PoolRole.gpu, 'panal.io/gpu-capacity': 'spot' }, gpusPerNode: 1 },
+  { name: NodePool.gpuOnDemand, mode: 'User', vmSize: 'Standard_NC40ads_H100_v5', zones: ZONES, minCount: 0, maxCount: 2, spot: false, taints: [GPU_TAINT], labels: { [POOL_ROLE_LABEL]: PoolRole.gpu, 'panal.io/gpu-capacity': 'on-demand' }, gpusPerNode: 1 },
 ];
 
 /** Pools with GPUs. */

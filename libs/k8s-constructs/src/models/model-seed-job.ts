@@ -5,7 +5,7 @@ import { containerResources, restrictedContainerSecurityContext, restrictedPodSe
 import { appLabels } from '../common/labels';
 import { PRIVATE_RANGES, tcpPort } from '../common/network-policy';
 import { syncWave, SyncWave } from '../common/sync-waves';
-import { AKS_AGENTPOOL_LABEL, NodePool } from '../common/node-pools';
+import { CPU_POOL_SELECTOR } from '../common/node-pools';
 
 /** Props of {@link ModelSeedJob}. */
 export interface ModelSeedJobProps {
@@ -73,7 +73,7 @@ export class ModelSeedJob extends Construct {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext(10001),
-            nodeSelector: { [AKS_AGENTPOOL_LABEL]: NodePool.cpu },
+            nodeSelector: { ...CPU_POOL_SELECTOR },
             containers: [
               {
                 name: 'azcopy',

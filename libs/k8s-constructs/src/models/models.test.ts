@@ -27,7 +27,7 @@ describe('OllamaModel', () => {
     expect(manifest).toMatchSnapshot();
     expect(manifest.map((o) => o.kind)).toEqual(['Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']);
     const pod = manifest[0].spec.template.spec;
-    expect(pod.nodeSelector).toEqual({ 'kubernetes.azure.com/agentpool': 'cpu' });
+    expect(pod.nodeSelector).toEqual({ 'panal.io/pool': 'cpu' });
     expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBeUndefined();
     expect(pod.containers[0].lifecycle.postStart.exec.command.join(' ')).toContain('ollama run llama3:8b ""');
   });

@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/hardening';
 import { appLabels } from '../common/labels';
-import { AKS_AGENTPOOL_LABEL, NodePool, ZONE_LABEL } from '../common/node-pools';
+import { AKS_AGENTPOOL_LABEL, CPU_POOL_SELECTOR, NodePool, ZONE_LABEL } from '../common/node-pools';
 import { syncWave, SyncWave } from '../common/sync-waves';
 import { zoneSpread } from '../common/topology-spread';
 
@@ -100,7 +100,7 @@ export class OllamaModel extends Construct {
           topologySpreadConstraints: [{ maxSkew: 1, topologyKey: ZONE_LABEL, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: this.podLabels }, matchLabelKeys: ['pod-template-hash'] }],
         }
       : {
-          nodeSelector: { [AKS_AGENTPOOL_LABEL]: NodePool.cpu },
+          nodeSelector: { ...CPU_POOL_SELECTOR },
           topologySpreadConstraints: zoneSpread(this.podLabels),
         };
     const loadBudget = modelLoadBudgetSeconds(model);

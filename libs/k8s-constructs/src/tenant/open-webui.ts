@@ -12,7 +12,7 @@ import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/hardening';
 import { appLabels } from '../common/labels';
-import { AKS_AGENTPOOL_LABEL, NodePool } from '../common/node-pools';
+import { CPU_POOL_SELECTOR } from '../common/node-pools';
 import { syncWave, SyncWave } from '../common/sync-waves';
 import { zoneSpread } from '../common/topology-spread';
 import { TenantWorkloads } from './tenant-workloads';
@@ -142,7 +142,7 @@ export class OpenWebUI extends Construct {
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       securityContext: restrictedPodSecurityContext(w.uid),
-      nodeSelector: { [AKS_AGENTPOOL_LABEL]: NodePool.cpu },
+      nodeSelector: { ...CPU_POOL_SELECTOR },
     };
 
     new k8s.KubeDeployment(this, 'Deployment', {

@@ -73,7 +73,7 @@ describe('TenantChart (active standard tenant)', () => {
       const tolerated = (spec.tolerations ?? []).map((t: any) => t.key);
       expect(tolerated, owner).not.toContain(GPU_TAINT.key);
       expect(tolerated, owner).not.toContain(SPOT_TAINT.key);
-      expect(spec.nodeSelector, owner).toEqual({ 'kubernetes.azure.com/agentpool': 'cpu' });
+      expect(spec.nodeSelector, owner).toEqual({ 'panal.io/pool': 'cpu' });
       for (const c of spec.containers) {
         expect(JSON.stringify(c.resources), owner).not.toContain('nvidia.com/gpu');
       }
