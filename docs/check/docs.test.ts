@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkCodePaths, checkLinks, headings, listMarkdownFiles, splitFences, type DocProblem } from './markdown-links.ts';
 import { checkMermaid, countMermaid, mermaidError } from './mermaid.ts';
+import { checkStandalone, hashComments, listTrackedFiles, slashComments } from './standalone.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURES = 'docs/check/fixtures';
@@ -82,6 +83,25 @@ describe('repository Markdown', () => {
   });
 });
 
+/**
+ * Files the stand-alone rule does not read in the repository scan: its own source and this test name the
+ * word they look for, and the fixtures are broken on purpose (they are checked below instead).
+ */
+const STANDALONE_EXEMPT = ['docs/check/standalone.ts', 'docs/check/docs.test.ts', FIXTURES];
+
+describe('the repository stands alone (issue 11)', () => {
+  const tracked = listTrackedFiles(ROOT).filter((f) => !STANDALONE_EXEMPT.some((e) => f === e || f.startsWith(`${e}/`)));
+
+  it('reads every tracked file: Markdown, sources and the rendered dist/', () => {
+    expect(tracked).toEqual(expect.arrayContaining(['README.md', 'docs/diseno/README.md', 'apps/inference-gateway/src/server.ts', 'Makefile']));
+    expect(tracked.some((f) => f.startsWith('dist/'))).toBe(true);
+  });
+
+  it('never mentions the internal brief nor links or names a path outside the repository', () => {
+    expect(report(tracked.flatMap((file) => checkStandalone(ROOT, file)))).toEqual([]);
+  });
+});
+
 describe('design document (issue 5)', () => {
   it.each(Object.entries(REQUIRED_SECTIONS))('%s has every required section, in order', (file, required) => {
     const found = headings(read(file));
@@ -145,5 +165,37 @@ describe('the docs check is not vacuous (docs/check/fixtures/broken)', () => {
     expect(await mermaidError('flowchart LR\n  A --> \n  --> B ]]')).toMatch(/Parse error/);
     expect(await mermaidError('sequenceDiagram\n  A->>: hola')).toMatch(/Parse error/);
     expect(await mermaidError('flowhcart LR\n  A --> B')).toMatch(/No diagram type detected/);
+  });
+});
+
+describe('the stand-alone rule is not vacuous (docs/check/fixtures/broken/standalone.*)', () => {
+  const lines = (file: string): number[] => checkStandalone(ROOT, `${FIXTURES}/broken/${file}`).map((p) => p.line);
+  const messages = (file: string): string[] => checkStandalone(ROOT, `${FIXTURES}/broken/${file}`).map((p) => p.message);
+
+  it('reports in Markdown the brief, the outside link, the file: link and the outside path, and nothing else', () => {
+    expect(lines('standalone.md')).toEqual([5, 6, 7, 8]);
+    const [brief, outsideLink, fileLink, outsidePath] = messages('standalone.md');
+    expect(brief).toMatch(/mentions BRIEF.*state the fact and its public source/);
+    expect(outsideLink).toMatch(/link "\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/shared\/brief\.md#d7" points outside the repository/);
+    expect(fileLink).toMatch(/link "file:\/\/\/home\/alguien\/notas\.md" points to a file on someone's machine/);
+    expect(outsidePath).toMatch(/path "\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/shared\/notas\.md" points outside the repository/);
+  });
+
+  it('reports in TypeScript the brief and the outside paths of comments, not those of strings or inside the repository', () => {
+    expect(checkStandalone(ROOT, `${FIXTURES}/broken/standalone.ts`).map((p) => `${p.line}: ${p.message.replace(/ \(.*$|:.*$/, '')}`)).toEqual([
+      '1: mentions BRIEF, an internal document no reader of the repository has',
+      '3: path "../../../../../shared/brief.md" points outside the repository',
+      '7: path "../../../../../shared/after-code.md" points outside the repository',
+    ]);
+  });
+
+  it('reports in shell the outside paths of comments, not those of strings', () => {
+    expect(messages('standalone.sh').map((m) => /path "([^"]+)"/.exec(m)?.[1])).toEqual(['../../../../../shared/run.md', '../../../../../shared/trailing.md']);
+  });
+
+  it('tells comments from strings, template literals and regular expressions', () => {
+    const comments = slashComments("const a = '// no'; // yes\nconst r = /\\/\\/ no/; /* also\nyes */ const t = `// no`;").map((l) => l.trim());
+    expect(comments).toEqual(['// yes', '/* also', 'yes */']);
+    expect(hashComments('x: "#no" # yes\n#!/bin/sh\nurl: a#b')).toEqual(['# yes', '#!/bin/sh', '']);
   });
 });
