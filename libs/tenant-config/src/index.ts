@@ -12,3 +12,4 @@ export * from './json-schema';
 export * from './testing/tenant-fixtures';
 export * from './models';
 export * from './inference-gateway-config';
+export * from './db-bootstrap-sql';
