@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, basename, relative, resolve, sep } from 'node:path';
 import { extractLinks, splitFences, type DocProblem } from './markdown-links.ts';
 
@@ -19,11 +19,11 @@ const HASH_COMMENT_NAMES = new Set(['Makefile', 'Dockerfile', 'run', '.gitignore
 
 const FIX = 'state the fact and its public source (the official documentation URL) or link the ADR or section of this repository that states it';
 
-/** Every file git tracks under `root`, relative to it. */
+/** Every regular file git tracks under `root`, relative to it (a tracked file deleted in the work tree is not read by anyone). */
 export function listTrackedFiles(root: string): string[] {
   return execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
     .split('\0')
-    .filter((f) => f !== '')
+    .filter((f) => f !== '' && statSync(resolve(root, f), { throwIfNoEntry: false })?.isFile() === true)
     .sort();
 }
 
