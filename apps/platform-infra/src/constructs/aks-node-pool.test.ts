@@ -26,9 +26,9 @@ describe('AksNodePool', () => {
     });
   });
 
-  it('renders the CPU pool without GPU driver, taints or spot settings', () => {
-    const out = synth(NodePool.cpu);
-    expect(out).toHaveResourceWithProperties(KubernetesClusterNodePool, { name: 'cpu', priority: 'Regular', node_taints: [] });
+  it('renders a CPU pool in its one zone, without GPU driver, taints or spot settings', () => {
+    const out = synth(NodePool.cpu2);
+    expect(out).toHaveResourceWithProperties(KubernetesClusterNodePool, { name: 'cpu2', zones: ['2'], priority: 'Regular', node_taints: [], node_labels: { 'panal.io/pool': 'cpu' } });
     expect(out).not.toHaveResourceWithProperties(KubernetesClusterNodePool, { gpu_driver: 'Install' });
   });
 

@@ -17,7 +17,7 @@ import { PrivateStorageAccount } from './private-storage-account';
 /** Runs `build` inside a fresh test stack. */
 const inStack = (build: (scope: Construct, rg: ResourceGroup) => void) => () =>
   Testing.synthScope((scope) => build(scope, new ResourceGroup(scope, 'rg', { name: 'rg', location: 'swedencentral' })));
-const cpu = DEFAULT_NODE_POOLS.find((p) => p.name === NodePool.cpu)!;
+const cpu = DEFAULT_NODE_POOLS.find((p) => p.name === NodePool.cpu1)!;
 const vault = { name: 'kv-ok', resourceGroupName: 'rg', location: 'swedencentral', directoryTenantId: PROD.directoryTenantId, privateEndpointSubnetId: 's', privateDnsZoneId: 'z', logAnalyticsWorkspaceId: 'l' };
 const account = { name: 'okaccount', resourceGroupName: 'rg', location: 'swedencentral', kind: 'blob' as const, privateEndpointSubnetId: 's', privateDnsZoneId: 'z', logAnalyticsWorkspaceId: 'l' };
 const postgres = (rg: ResourceGroup) => ({ resourceGroup: rg, name: 'psql', settings: PROD.postgres, delegatedSubnetId: 's', privateDnsZoneId: 'z', directoryTenantId: PROD.directoryTenantId, administratorPassword: 'x', logAnalyticsWorkspaceId: 'l' });
@@ -27,7 +27,7 @@ describe('construct invariants', () => {
   it('fails an AksNodePool for a System pool', () =>
     expect(inStack((s) => new AksNodePool(s, 'p', { kubernetesClusterId: 'c', vnetSubnetId: 's', orchestratorVersion: '1.36', spec: { ...cpu, mode: 'System' } }))).toThrow(/^spec.mode must be "User" .* but "System" was provided$/));
   it('fails an AksNodePool that can never have a node', () =>
-    expect(inStack((s) => new AksNodePool(s, 'p', { kubernetesClusterId: 'c', vnetSubnetId: 's', orchestratorVersion: '1.36', spec: { ...cpu, minCount: 0, maxCount: 0 } }))).toThrow(/^spec.maxCount must be at least max\(minCount, 1\) for pool "cpu"/));
+    expect(inStack((s) => new AksNodePool(s, 'p', { kubernetesClusterId: 'c', vnetSubnetId: 's', orchestratorVersion: '1.36', spec: { ...cpu, minCount: 0, maxCount: 0 } }))).toThrow(/^spec.maxCount must be at least max\(minCount, 1\) for pool "cpu1"/));
   it('fails an AksCluster without the system pool', () =>
     expect(inStack((s, rg) => new AksCluster(s, 'a', { ...cluster(rg), settings: { ...PROD.aks, nodePools: PROD.aks.nodePools.filter((p) => p.name !== NodePool.system) } }))).toThrow(/^settings.nodePools must contain the "system" pool/));
   it('fails an AksCluster whose system pool lacks CriticalAddonsOnly', () =>

@@ -1,4 +1,4 @@
-import { DEFAULT_NODE_POOLS, NodePool, type NodePoolSpec } from '@panal/platform-model';
+import { CPU_POOLS, DEFAULT_NODE_POOLS, NodePool, type NodePoolSpec } from '@panal/platform-model';
 import { addressPlan } from './address-plan';
 import type { InfraEnvironment } from './infra-environment';
 import { PROD } from './prod';
@@ -6,7 +6,8 @@ import { PROD } from './prod';
 /** Dev pools: the same pools, names, taints and labels as prod, on smaller VMs and ceilings. */
 const DEV_POOL_OVERRIDES: Readonly<Record<string, Partial<NodePoolSpec>>> = {
   [NodePool.system]: { vmSize: 'Standard_D2ds_v5' },
-  [NodePool.cpu]: { vmSize: 'Standard_D8ds_v5', maxCount: 6 },
+  // Six CPU nodes at most, two per zone.
+  ...Object.fromEntries(CPU_POOLS.map((name) => [name, { vmSize: 'Standard_D8ds_v5', maxCount: 2 }])),
   [NodePool.gpuSpot]: { maxCount: 1 },
   [NodePool.gpuOnDemand]: { maxCount: 1 },
 };

@@ -67,12 +67,14 @@ describe('validation rules', () => {
   it('fails a service range that overlaps the pods', () => expectProblem({ ...PROD, network: { ...PROD.network, serviceCidr: '192.168.0.0/24' } }, /^network.serviceCidr must not overlap network.podCidr/));
   it('fails pools that are not exactly the platform-model pools', () =>
     expectProblem({ ...PROD, aks: { ...PROD.aks, nodePools: PROD.aks.nodePools.filter((p) => p.name !== NodePool.gpuOnDemand) } }, /^aks.nodePools must define exactly the platform-model pools/));
-  it('fails a pool that does not span three zones', () => expectProblem(withPool(NodePool.cpu, { zones: ['1', '2'] }), /^aks.nodePools\[cpu\].zones must span zones 1, 2 and 3/));
-  it('fails a pool whose maximum is below its minimum', () => expectProblem(withPool(NodePool.cpu, { maxCount: 2 }), /^aks.nodePools\[cpu\].maxCount must be at least minCount 3/));
+  it('fails a GPU or system pool that does not span three zones', () => expectProblem(withPool(NodePool.gpuSpot, { zones: ['1', '2'] }), /^aks.nodePools\[gpuspot\].zones must span zones 1, 2 and 3/));
+  it('fails a CPU pool over more than one zone', () => expectProblem(withPool(NodePool.cpu1, { zones: ['1', '2'] }), /^aks.nodePools\[cpu1\].zones must be exactly one zone/));
+  it('fails CPU pools that leave a zone without one', () => expectProblem(withPool(NodePool.cpu3, { zones: ['2'] }), /^aks.nodePools must give each of zones 1, 2 and 3 exactly one CPU pool .* but \["1","2","2"\] was provided$/));
+  it('fails a pool whose maximum is below its minimum', () => expectProblem(withPool(NodePool.cpu1, { minCount: 3, maxCount: 2 }), /^aks.nodePools\[cpu1\].maxCount must be at least minCount 3/));
   it('fails a GPU pool that cannot scale to zero', () => expectProblem(withPool(NodePool.gpuSpot, { minCount: 1 }), /^aks.nodePools\[gpuspot\].minCount must be 0 so the GPU pool scales to zero/));
   it('fails a GPU pool without the GPU taint', () => expectProblem(withPool(NodePool.gpuOnDemand, { taints: [] }), new RegExp(`^aks.nodePools\\[gpuondemand\\].taints must include ${GPU_TAINT.key.replace('.', '\\.')}`)));
   it('fails a system pool with fewer than 3 nodes', () => expectProblem(withPool(NodePool.system, { minCount: 2 }), /^aks.nodePools\[system\].minCount must be at least 3/));
-  it('fails spot capacity outside the GPU user pools', () => expectProblem(withPool(NodePool.cpu, { spot: true }), /^aks.nodePools must use spot capacity only for GPU user pools/));
+  it('fails spot capacity outside the GPU user pools', () => expectProblem(withPool(NodePool.cpu2, { spot: true }), /^aks.nodePools must use spot capacity only for GPU user pools/));
   it('fails an autoscaler provision timeout that delays the on-demand fallback', () =>
     expectProblem({ ...PROD, aks: { ...PROD.aks, autoscaler: { ...PROD.aks.autoscaler, maxNodeProvisionTimeMinutes: 15.5 } } }, /^aks.autoscaler.maxNodeProvisionTimeMinutes must be 3-15/));
   it('fails a GPU idle window outside 5-60 minutes', () =>

@@ -1,4 +1,4 @@
-import { DEFAULT_NODE_POOLS, GPU_TAINT, NodePool } from '@panal/platform-model';
+import { DEFAULT_NODE_POOLS, GPU_TAINT, NodePool, poolRole, PoolRole, ZONES } from '@panal/platform-model';
 import { cidrContains, cidrsOverlap, parseCidr } from './cidr';
 import type { InfraEnvironment } from './infra-environment';
 import { modelLoadMinutes, premiumFilesThroughputMiBps } from './model-load-time';
@@ -17,7 +17,6 @@ export class InfraEnvironmentError extends Error {
 
 const PREFIX = /^[a-z][a-z0-9]{2,7}$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ALL_ZONES = ['1', '2', '3'];
 /** Storage sizes Flexible Server accepts, in MiB. */
 export const POSTGRES_STORAGE_SIZES_MIB = [32768, 65536, 131072, 262144, 524288, 1048576, 2097152, 4193280, 4194304, 8388608, 16777216, 33553408] as const;
 
@@ -57,7 +56,9 @@ export function validateInfraEnvironment(env: InfraEnvironment): void {
   must(show(names) === show(expected), 'aks.nodePools', `define exactly the platform-model pools ${show(expected)}`, names);
   for (const pool of pools) {
     const at = `aks.nodePools[${pool.name}]`;
-    must(show([...pool.zones].sort()) === show(ALL_ZONES), `${at}.zones`, 'span zones 1, 2 and 3 so the pool survives the loss of a zone', pool.zones);
+    // Autoscaled CPU capacity is one pool per zone (docs/adr/0014-un-pool-de-cpu-por-zona.md); every other pool spans the three zones.
+    if (poolRole(pool) === PoolRole.cpu) must(pool.zones.length === 1, `${at}.zones`, 'be exactly one zone (one CPU pool per zone, so a scale-up for a zone-spread pod lands in the zone it needs)', pool.zones);
+    else must(show([...pool.zones].sort()) === show(ZONES), `${at}.zones`, 'span zones 1, 2 and 3 so the pool survives the loss of a zone', pool.zones);
     must(pool.maxCount >= pool.minCount, `${at}.maxCount`, `be at least minCount ${pool.minCount}`, pool.maxCount);
     if (pool.gpusPerNode > 0) {
       must(pool.minCount === 0, `${at}.minCount`, 'be 0 so the GPU pool scales to zero when Premium is idle', pool.minCount);
@@ -65,6 +66,8 @@ export function validateInfraEnvironment(env: InfraEnvironment): void {
     }
     if (pool.name === NodePool.system) must(pool.minCount >= 3, `${at}.minCount`, 'be at least 3 (one system node per zone)', pool.minCount);
   }
+  const cpuZones = pools.filter((x) => poolRole(x) === PoolRole.cpu).flatMap((x) => x.zones).sort();
+  must(show(cpuZones) === show(ZONES), 'aks.nodePools', `give each of zones 1, 2 and 3 exactly one CPU pool (label panal.io/pool=${PoolRole.cpu})`, cpuZones);
   const spot = pools.filter((x) => x.spot);
   must(spot.length > 0 && spot.every((x) => x.gpusPerNode > 0 && x.mode === 'User'), 'aks.nodePools', 'use spot capacity only for GPU user pools (the system pool and CPU pool carry critical, stateful work)', spot.map((x) => x.name));
 

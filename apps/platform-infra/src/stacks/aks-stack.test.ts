@@ -2,7 +2,7 @@ import '../testing/cdktf-matchers';
 import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster/index.js';
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool/index.js';
 import { MonitorDataCollectionRule } from '@cdktf/provider-azurerm/lib/monitor-data-collection-rule/index.js';
-import { CRITICAL_ADDONS_ONLY_TAINT, DEFAULT_NODE_POOLS, GPU_TAINT, NodePool, SPOT_TAINT } from '@panal/platform-model';
+import { CPU_POOLS, CRITICAL_ADDONS_ONLY_TAINT, DEFAULT_NODE_POOLS, GPU_POOLS, GPU_TAINT, NodePool, SPOT_TAINT } from '@panal/platform-model';
 import { describe, expect, it } from 'vitest';
 import { formatTaint } from '../constructs/aks-node-pool';
 import { DEV } from '../environments/dev';
@@ -54,13 +54,22 @@ describe('AksStack', () => {
     });
   });
 
-  it('generates one user pool per platform-model pool, each across zones 1-2-3 and autoscaled', () => {
+  it('generates one autoscaled user pool per platform-model pool', () => {
     const users = DEFAULT_NODE_POOLS.filter((p) => p.mode === 'User');
     expect(pools.map((p) => p.name).sort()).toEqual(users.map((p) => p.name).sort());
     for (const spec of users) {
-      expect(pool(spec.name)).toMatchObject({ vm_size: spec.vmSize, zones: ['1', '2', '3'], auto_scaling_enabled: true, min_count: spec.minCount, max_count: spec.maxCount });
+      expect(pool(spec.name)).toMatchObject({ vm_size: spec.vmSize, zones: [...spec.zones], auto_scaling_enabled: true, min_count: spec.minCount, max_count: spec.maxCount });
       for (const [k, v] of Object.entries(spec.labels)) expect(pool(spec.name).node_labels[k]).toBe(v);
     }
+  });
+
+  it('splits the CPU capacity (3 to 30 nodes) into one pool per zone, and keeps each GPU pool across zones 1-2-3', () => {
+    expect(CPU_POOLS.map((name) => [name, pool(name).zones, pool(name).min_count, pool(name).max_count, pool(name).node_labels['panal.io/pool']])).toEqual([
+      ['cpu1', ['1'], 1, 10, 'cpu'],
+      ['cpu2', ['2'], 1, 10, 'cpu'],
+      ['cpu3', ['3'], 1, 10, 'cpu'],
+    ]);
+    for (const name of GPU_POOLS) expect(pool(name).zones, name).toEqual(['1', '2', '3']);
   });
 
   it('makes gpuspot a Spot pool at most at on-demand price, deleting evicted VMs, scaling to zero, tainted for GPU and spot', () => {
@@ -80,14 +89,19 @@ describe('AksStack', () => {
     expect(synth).toHaveResourceWithProperties(KubernetesClusterNodePool, { name: NodePool.gpuOnDemand, priority: 'Regular', min_count: 0, node_taints: ['nvidia.com/gpu=present:NoSchedule'] });
   });
 
-  it('keeps GPU taints off the CPU pool', () => {
-    expect(pool(NodePool.cpu).node_taints).toEqual([]);
+  it('keeps GPU taints off the CPU pools', () => {
+    for (const name of CPU_POOLS) expect(pool(name).node_taints, name).toEqual([]);
   });
 
   it('gives dev the same pools on smaller ceilings', () => {
     const dev = synthStack((app) => new AksStack(app, 'aks', DEV)).json;
     const devPools = resourcesOf(dev, KubernetesClusterNodePool.tfResourceType);
     expect(devPools.find((p) => p.name === NodePool.gpuSpot)).toMatchObject({ max_count: 1, min_count: 0, priority: 'Spot' });
-    expect(devPools.find((p) => p.name === NodePool.cpu)).toMatchObject({ vm_size: 'Standard_D8ds_v5', max_count: 6 });
+    const devCpu = devPools.filter((p) => (CPU_POOLS as readonly string[]).includes(p.name));
+    expect(devCpu.map((p) => [p.name, p.zones, p.vm_size, p.max_count])).toEqual([
+      ['cpu1', ['1'], 'Standard_D8ds_v5', 2],
+      ['cpu2', ['2'], 'Standard_D8ds_v5', 2],
+      ['cpu3', ['3'], 'Standard_D8ds_v5', 2],
+    ]);
   });
 });

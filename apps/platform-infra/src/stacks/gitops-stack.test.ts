@@ -44,6 +44,15 @@ describe('GitOpsStack', () => {
   });
 
   it('renders the same ConfigMap from the pools alone', () => {
-    expect(priorityExpanderConfigMap(PROD.aks.nodePools).data.priorities).toBe('10:\n  - .*-system-.*\n  - .*-cpu-.*\n  - .*-gpuondemand-.*\n20:\n  - .*-gpuspot-.*');
+    expect(priorityExpanderConfigMap(PROD.aks.nodePools).data.priorities).toBe('10:\n  - .*-system-.*\n  - .*-cpu1-.*\n  - .*-cpu2-.*\n  - .*-cpu3-.*\n  - .*-gpuondemand-.*\n20:\n  - .*-gpuspot-.*');
+  });
+
+  it('matches each AKS scale set name (aks-<pool>-<id>-vmss) with the regex of its own pool only', () => {
+    const regexes = parse(priorityExpanderConfigMap(PROD.aks.nodePools).data.priorities) as Record<number, string[]>;
+    const all = Object.values(regexes).flat().map((r) => new RegExp(`^${r}$`));
+    for (const p of PROD.aks.nodePools) {
+      const matching = all.filter((r) => r.test(`aks-${p.name}-12345678-vmss`)).map(String);
+      expect(matching, p.name).toEqual([`/^.*-${p.name}-.*$/`]);
+    }
   });
 });
