@@ -17,6 +17,18 @@ import { syncWave, SyncWave } from '../common/sync-waves';
 import { zoneSpread } from '../common/topology-spread';
 import { TenantWorkloads } from './tenant-workloads';
 
+/** OpenWebUI's data directory in the image (a writable emptyDir in the pod). */
+const DATA_DIR = '/app/backend/data';
+/** Largest file a user may upload, in MB (OpenWebUI's `RAG_FILE_MAX_SIZE`). */
+export const UPLOAD_MAX_FILE_MB = 100;
+/** Room for OpenWebUI's local copies of Blob uploads, which it never deletes (a pod restart clears them). */
+const UPLOADS_SIZE_LIMIT = '8Gi';
+/**
+ * What the `seed-data` init container runs (the emptyDir is at /seed there, so the image's own
+ * DATA_DIR and backend static files are visible): copy the baked data, then the backend static files.
+ */
+export const OPEN_WEBUI_SEED_COMMAND = `cp -R ${DATA_DIR}/. /seed/ && mkdir -p /seed/static && cp -R /app/backend/open_webui/static/. /seed/static/`;
+
 /** Props of {@link OpenWebUI}. */
 export interface OpenWebUIProps {
   /** The tenant served (replica bounds, hostnames, SSO). */
@@ -77,14 +89,18 @@ export class OpenWebUI extends Construct {
       fromSecret('DATABASE_URL', 'databaseUrl'),
       fromSecret('WEBUI_SECRET_KEY', 'webuiSecretKey'),
       { name: 'VECTOR_DB', value: 'pgvector' },
-      { name: 'DATA_DIR', value: '/app/backend/data' },
-      { name: 'STATIC_DIR', value: '/app/backend/data/static' },
+      { name: 'DATA_DIR', value: DATA_DIR },
+      { name: 'STATIC_DIR', value: `${DATA_DIR}/static` },
       { name: 'HOME', value: '/tmp' },
+      // The platform has no egress to Hugging Face or GitHub: never try to download models or check versions.
+      { name: 'OFFLINE_MODE', value: 'true' },
     ];
     const serverEnv: k8s.EnvVar[] = [
       ...commonEnv,
       { name: 'ENABLE_DB_MIGRATIONS', value: 'false' },
       { name: 'ENABLE_PERSISTENT_CONFIG', value: 'false' },
+      // The tenant role is not a superuser: `vector` is created by the database bootstrap (tenantDbBootstrapSql).
+      { name: 'PGVECTOR_CREATE_EXTENSION', value: 'false' },
       { name: 'UVICORN_WORKERS', value: '1' },
       { name: 'THREAD_POOL_SIZE', value: String(props.threadPoolSize ?? 40) },
       { name: 'WEBUI_URL', value: `https://${primaryHost}` },
@@ -105,6 +121,8 @@ export class OpenWebUI extends Construct {
       { name: 'STORAGE_PROVIDER', value: 'azure' },
       { name: 'AZURE_STORAGE_ENDPOINT', value: `https://${env.azure.uploadsStorageAccount}.blob.core.windows.net` },
       { name: 'AZURE_STORAGE_CONTAINER_NAME', value: tenantUploadsContainerName(tenant.id) },
+      // The Azure provider also keeps every upload in DATA_DIR/uploads (its own volume below): cap one file.
+      { name: 'RAG_FILE_MAX_SIZE', value: String(UPLOAD_MAX_FILE_MB) },
       // Single sign-on with the tenant's Entra ID application; no local passwords.
       { name: 'ENABLE_OAUTH_SIGNUP', value: 'true' },
       { name: 'ENABLE_LOGIN_FORM', value: 'false' },
@@ -114,22 +132,39 @@ export class OpenWebUI extends Construct {
       fromSecret('OAUTH_CLIENT_SECRET', 'oidcClientSecret'),
       { name: 'OAUTH_SCOPES', value: 'openid email profile' },
       { name: 'OPENID_REDIRECT_URI', value: `https://${primaryHost}/oauth/oidc/callback` },
-      // OpenWebUI pushes OTLP; the collector adds Kubernetes attributes.
+      // OpenWebUI pushes OTLP metrics; the collector (OTLP/HTTP only) adds Kubernetes attributes. OpenWebUI
+      // defaults to gRPC and hands the endpoint to the exporter verbatim, so protocol and full path are explicit.
       { name: 'ENABLE_OTEL', value: 'true' },
       { name: 'ENABLE_OTEL_METRICS', value: 'true' },
-      { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: `http://${collector.service}.${collector.namespace}.svc.cluster.local:${collector.port}` },
+      { name: 'OTEL_OTLP_SPAN_EXPORTER', value: 'http' },
+      { name: 'OTEL_METRICS_OTLP_SPAN_EXPORTER', value: 'http' },
+      { name: 'OTEL_METRICS_EXPORTER_OTLP_ENDPOINT', value: `http://${collector.service}.${collector.namespace}.svc.cluster.local:${collector.port}/v1/metrics` },
       { name: 'OTEL_SERVICE_NAME', value: 'open-webui' },
       { name: 'OTEL_RESOURCE_ATTRIBUTES', value: `panal.tenant=${tenant.id},panal.tier=${tenant.tier}` },
     ];
 
     const writableVolumes: k8s.Volume[] = [
       { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
+      { name: 'uploads', emptyDir: { sizeLimit: k8s.Quantity.fromString(UPLOADS_SIZE_LIMIT) } },
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
     ];
     const writableMounts: k8s.VolumeMount[] = [
-      { name: 'data', mountPath: '/app/backend/data' },
+      { name: 'data', mountPath: DATA_DIR },
+      { name: 'uploads', mountPath: `${DATA_DIR}/uploads` },
       { name: 'tmp', mountPath: '/tmp' },
     ];
+    // The writable emptyDir over DATA_DIR hides what the image baked there (the embedding model cache);
+    // STATIC_DIR lives on it too and OpenWebUI only refills it from the frontend build, not from the
+    // backend's own static files. Copy both from the image before the server starts.
+    const seedData: k8s.Container = {
+      name: 'seed-data',
+      image: env.images.openWebUI,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['sh', '-c', OPEN_WEBUI_SEED_COMMAND],
+      resources: containerResources(MIGRATION_JOB_SIZE),
+      securityContext: restrictedContainerSecurityContext(),
+      volumeMounts: [{ name: 'data', mountPath: '/seed' }],
+    };
     // Mounting the CSI volume is what makes the driver fetch from Key Vault and sync the Secret.
     const secretsVolume: k8s.Volume = {
       name: 'key-vault',
@@ -157,6 +192,7 @@ export class OpenWebUI extends Construct {
           spec: {
             ...podBase,
             terminationGracePeriodSeconds: 60,
+            initContainers: [seedData],
             topologySpreadConstraints: zoneSpread(w.serverLabels),
             containers: [
               {

@@ -51,7 +51,7 @@ describe('TenantChart (active standard tenant)', () => {
       expect(spec.securityContext, owner).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(spec.automountServiceAccountToken, owner).toBe(false);
       expect(spec.hostNetwork ?? false, owner).toBe(false);
-      for (const c of spec.containers) {
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
         expect(c.securityContext, `${owner}/${c.name}`).toEqual({
           allowPrivilegeEscalation: false,
           privileged: false,
@@ -119,6 +119,37 @@ describe('TenantChart (active standard tenant)', () => {
     // OpenWebUI must not give up before the gateway does while a premium model starts from zero.
     expect(Number(env.AIOHTTP_CLIENT_TIMEOUT)).toBeGreaterThan(DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS);
     expect(env.OLLAMA_BASE_URL).toBeUndefined();
+  });
+
+  it('exports OpenWebUI metrics over OTLP/HTTP to the full /v1/metrics path of the collector port', () => {
+    const env = Object.fromEntries(find(objs, 'Deployment', 'open-webui').spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    // OpenWebUI 0.12 defaults to gRPC and passes the endpoint to the exporter without appending a path.
+    expect(env).toMatchObject({ ENABLE_OTEL_METRICS: 'true', OTEL_OTLP_SPAN_EXPORTER: 'http', OTEL_METRICS_OTLP_SPAN_EXPORTER: 'http' });
+    expect(env.OTEL_METRICS_EXPORTER_OTLP_ENDPOINT).toBe(`http://${TEST_ENVIRONMENT.otelCollector.service}.${TEST_ENVIRONMENT.otelCollector.namespace}.svc.cluster.local:${TEST_ENVIRONMENT.otelCollector.port}/v1/metrics`);
+  });
+
+  it('starts OpenWebUI offline: baked data and backend static files seeded into the emptyDir, no model download, no CREATE EXTENSION', () => {
+    const spec = find(objs, 'Deployment', 'open-webui').spec.template.spec;
+    const env = Object.fromEntries(spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(env).toMatchObject({ OFFLINE_MODE: 'true', PGVECTOR_CREATE_EXTENSION: 'false', DATA_DIR: '/app/backend/data', STATIC_DIR: '/app/backend/data/static' });
+    const [seed] = spec.initContainers;
+    expect(seed.image).toBe(spec.containers[0].image);
+    // The init container sees the image's own DATA_DIR (the emptyDir is mounted elsewhere there).
+    expect(seed.volumeMounts).toEqual([{ name: 'data', mountPath: '/seed' }]);
+    expect(seed.command.at(-1)).toContain('cp -R /app/backend/data/. /seed/');
+    expect(seed.command.at(-1)).toContain('cp -R /app/backend/open_webui/static/. /seed/static/');
+  });
+
+  it('keeps the local copies of Blob uploads on their own volume and caps one upload', () => {
+    const spec = find(objs, 'Deployment', 'open-webui').spec.template.spec;
+    const env = Object.fromEntries(spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(env.STORAGE_PROVIDER).toBe('azure');
+    expect(Number(env.RAG_FILE_MAX_SIZE)).toBeGreaterThan(0);
+    const mount = spec.containers[0].volumeMounts.find((m: any) => m.mountPath === '/app/backend/data/uploads');
+    const volume = spec.volumes.find((v: any) => v.name === mount.name);
+    const gi = (q: string) => Number(q.replace(/Gi$/, ''));
+    expect(gi(volume.emptyDir.sizeLimit)).toBeGreaterThan(gi(spec.volumes.find((v: any) => v.name === 'data').emptyDir.sizeLimit));
+    expect(gi(volume.emptyDir.sizeLimit) * 1024).toBeGreaterThanOrEqual(20 * Number(env.RAG_FILE_MAX_SIZE));
   });
 
   it('reads every secret from the Key Vault-synced Secret and renders no Secret object', () => {

@@ -21,7 +21,7 @@ export const TEST_ENVIRONMENT: Environment = {
     modelStore: { resourceGroup: 'pnltest-models', filesStorageAccount: 'pnltestmodelsnfs', shareName: 'ollama-models', blobStorageAccount: 'pnltestmodels', blobContainer: 'ollama-store' },
   },
   images: {
-    openWebUI: 'registry.example.com/open-webui/open-webui:v0.6.36',
+    openWebUI: 'registry.example.com/open-webui/open-webui:v0.12.4',
     redis: 'registry.example.com/library/redis:7.4.6-alpine',
     ollama: 'registry.example.com/ollama/ollama:0.13.0',
     inferenceGateway: 'registry.example.com/panal/inference-gateway:0.1.0',
