@@ -4,6 +4,7 @@ import { DemandSignal, KedaActivationStandIn } from './keda-standin.ts';
 import { formatStatus, snapshot } from './observe.ts';
 import { applyManifests, platformManifests } from './platform.ts';
 import { profileByName } from './profile.ts';
+import { AUTOSCALER_MISSING } from './toolchain.ts';
 
 /**
  * `sim-aks up|down|status`: the simulated AKS of the README's main command.
@@ -30,6 +31,7 @@ async function main() {
     case 'up': {
       const started = Date.now();
       const cluster = await SimCluster.up({ stateDir, profile: profileByName(values.profile!) });
+      if (!cluster.autoscalerRunning) console.warn(`sim-aks: ${AUTOSCALER_MISSING}; the pools stay at their minimum (GPU at zero)`);
       const manifests = platformManifests();
       await applyManifests(cluster, manifests);
       // KEDA's part (stand-in, no demand): premium models go to rest at 0 replicas after their cooldown.

@@ -25,7 +25,7 @@ export interface SimClusterOptions {
   readonly profile: SimProfile;
   /** Synthesized Terraform of the environment to simulate. Default `dist/terraform/prod`. */
   readonly terraformDir?: string;
-  /** Region of that environment (zone labels). Default `swedencentral` (BRIEF D1). */
+  /** Region of that environment (zone labels). Default `swedencentral` (apps/platform-infra prod). */
   readonly region?: string;
   /** Start the cluster autoscaler (needs it cached; see toolchain/versions.env). Default true. */
   readonly autoscaler?: boolean;
@@ -211,7 +211,10 @@ export class SimCluster {
         ...autoscalerFlags(profile, model.autoscalerProfile),
         // The simulated nodes have no metrics server; utilization comes from requests, as in AKS.
         '--scale-down-utilization-threshold=0.5', '--enforce-node-group-min-size=true',
-        '--balancing-ignore-label=sim.panal.io/node-group',
+        // AKS's own autoscaler (Azure provider) treats pools that differ only in these labels as
+        // similar for balance-similar-node-groups (processors/nodegroupset/azure_nodegroups.go in
+        // kubernetes/autoscaler); the kwok provider's generic comparator needs them named.
+        '--balancing-ignore-label=sim.panal.io/node-group', '--balancing-ignore-label=kubernetes.azure.com/agentpool', '--balancing-ignore-label=agentpool',
         `--max-inactivity=${flagDuration(Math.max(60, s(600)))}`,
         // CA waits until GPU pods are 30 s old before scaling up (a constant, not a flag). Compressed
         // time cannot shrink it, so the test profile lets CA act on pods at once ("bypassed" names a

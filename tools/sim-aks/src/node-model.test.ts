@@ -4,7 +4,7 @@ import { DEFAULT_NODE_POOLS, GPU_TAINT, SPOT_TAINT } from '@panal/platform-model
 import { describe, expect, it } from 'vitest';
 import { durationSeconds, readAksModel } from './aks-model.ts';
 import { REPO_ROOT } from './cluster.ts';
-import { autoscalerTemplates, initialNodes, nodeGroups, splitEvenly } from './node-templates.ts';
+import { autoscalerTemplates, initialNodes, nodeGroups, poolNode } from './node-templates.ts';
 import { autoscalerFlags, TEST_PROFILE, REALTIME_PROFILE, readTimings } from './profile.ts';
 import { kwokStages } from './stages.ts';
 
@@ -47,9 +47,23 @@ describe('nodes that look like AKS', () => {
     const highest = Math.max(...Object.keys(priorities).map(Number));
     const spotRegexes = priorities[highest].map((r) => new RegExp(`^${r}$`));
     expect(names.filter((n) => spotRegexes.some((r) => r.test(n)))).toEqual(['aks-gpuspot-vmss']);
-    // Zone-spread pools: one group per zone; GPU pools: one group each (one VMSS, one provision timeout).
-    expect(names.filter((n) => n.startsWith('aks-cpu-'))).toEqual(['aks-cpu-z1-vmss', 'aks-cpu-z2-vmss', 'aks-cpu-z3-vmss']);
-    expect(names.filter((n) => n.startsWith('aks-gpu')).sort()).toEqual(['aks-gpuondemand-vmss', 'aks-gpuspot-vmss']);
+    // Every group is matched by exactly one production regex: its own pool's.
+    const allRegexes = Object.values(priorities).flat().map((r) => new RegExp(`^${r}$`));
+    for (const n of names) expect(allRegexes.filter((r) => r.test(n)), n).toHaveLength(1);
+  });
+
+  it('has exactly one node group per Terraform pool: the CPU pools one zone each, the GPU pools one group each', () => {
+    const groups = nodeGroups(model);
+    expect(groups.map((g) => g.name).sort()).toEqual(model.pools.map((p) => `aks-${p.name}-vmss`).sort());
+    expect(groups.filter((g) => g.pool.labels['panal.io/pool'] === 'cpu').map((g) => [g.name, g.zone, g.minCount, g.maxCount])).toEqual([
+      ['aks-cpu1-vmss', '1', 1, 10],
+      ['aks-cpu2-vmss', '2', 1, 10],
+      ['aks-cpu3-vmss', '3', 1, 10],
+    ]);
+    // The templates of the CPU groups carry the zone their pool is in, so a scale-up lands there.
+    const cpuTemplates = templates.filter((t) => t.metadata.labels['panal.io/pool'] === 'cpu');
+    expect(cpuTemplates.map((t) => t.metadata.labels['topology.kubernetes.io/zone'])).toEqual(['swedencentral-1', 'swedencentral-2', 'swedencentral-3']);
+    expect(groups.find((g) => g.name === 'aks-gpuspot-vmss')).toMatchObject({ minCount: 0, maxCount: 4 });
   });
 
   it('labels and taints spot GPU nodes as AKS does, with GPU capacity', () => {
@@ -72,15 +86,22 @@ describe('nodes that look like AKS', () => {
   it('starts every pool at its minimum, Ready, spread over the three zones', () => {
     const byPool = (pool: string) => initial.filter((n) => n.metadata.labels['kubernetes.azure.com/agentpool'] === pool);
     expect(byPool('system').map((n) => n.metadata.labels['topology.kubernetes.io/zone']).sort()).toEqual(['swedencentral-1', 'swedencentral-2', 'swedencentral-3']);
-    expect(byPool('cpu')).toHaveLength(3);
+    for (const [pool, zone] of [['cpu1', '1'], ['cpu2', '2'], ['cpu3', '3']]) {
+      expect(byPool(pool).map((n) => n.metadata.labels['topology.kubernetes.io/zone']), pool).toEqual([`swedencentral-${zone}`]);
+    }
     expect(byPool('gpuspot')).toHaveLength(0);
     expect(byPool('system')[0].spec.taints).toContainEqual({ key: 'CriticalAddonsOnly', value: 'true', effect: 'NoSchedule' });
   });
 
-  it('splits pool bounds over zones without losing or inventing nodes', () => {
-    expect(splitEvenly(30, 3)).toEqual([10, 10, 10]);
-    expect(splitEvenly(4, 3)).toEqual([2, 1, 1]);
-    expect(splitEvenly(0, 3)).toEqual([0, 0, 0]);
+  it('builds a node of a pool from that pool\'s autoscaler template, outside every node group, booting', () => {
+    const node = poolNode(model, 'gpuondemand', 'aks-gpuondemand-vmss-test00', 'v1.36.3');
+    const template = templates.find((t) => t.metadata.name === 'aks-gpuondemand-vmss')!;
+    expect(node.metadata.labels).toEqual({ ...template.metadata.labels, 'kubernetes.io/hostname': 'aks-gpuondemand-vmss-test00' });
+    expect(node.spec.taints).toEqual(template.spec.taints);
+    expect(node.status).toEqual({ ...template.status, nodeInfo: expect.anything() });
+    // Not the kwok provider's: the autoscaler neither counts nor removes it.
+    expect(Object.keys(node.metadata.annotations).filter((k) => k.startsWith('cluster-autoscaler.kwok'))).toEqual([]);
+    expect(() => poolNode(model, 'gpu', 'x', 'v1.36.3')).toThrow('poolNode: no node pool "gpu" in the synthesized Terraform');
   });
 });
 

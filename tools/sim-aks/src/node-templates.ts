@@ -13,7 +13,7 @@ export interface NodeObject {
   status: Record<string, unknown>;
 }
 
-/** Label the kwok cloud provider groups nodes by (one node group per pool and zone). */
+/** Label the kwok cloud provider groups nodes by (one node group per AKS pool). */
 export const NODE_GROUP_LABEL = 'sim.panal.io/node-group';
 /** Annotation that hands a node to the kwok controller ("fake" = alive; anything else = lost). */
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
@@ -30,40 +30,31 @@ export function readVmSizes(path = join(DATA_DIR, 'vm-sizes.yaml')): Record<stri
 }
 
 /**
- * The autoscaler's unit. AKS runs one VM scale set per pool across its zones; the kwok provider
- * builds every node of a group from one template, which carries one zone label. So:
- * - pools whose workloads spread over zones (system, cpu) become one node group per zone, named like
- *   AKS's scale sets (`aks-<pool>-z<zone>-vmss`, which the production priority-expander regexes
- *   `.*-<pool>-.*` match) and balanced by `balance-similar-node-groups`, the setting AKS documents
- *   for zone-spanning pools; minimum and maximum are split over the zones;
- * - GPU pools stay one node group each (`aks-<pool>-vmss`), as in AKS, so a stock-out times out once
- *   for the whole pool and the fallback happens after one `max-node-provision-time`, not one per
- *   zone. Their nodes carry the pool's first zone (the premium model has one replica and no spread).
+ * The autoscaler's unit: exactly one node group per pool of the synthesized Terraform, as AKS runs
+ * one VM scale set per pool, named like its scale set (`aks-<pool>-vmss`; the production
+ * priority-expander regexes `.*-<pool>-.*` match it). The kwok provider builds every node of a group
+ * from one template, which carries one zone label:
+ * - the CPU pools are one zone each (cpu1-3, docs/adr/0014-un-pool-de-cpu-por-zona.md), so their
+ *   template is exact and a scale-up lands in the zone the pending pod needs;
+ * - a pool across several zones (the GPU pools) gets its first zone on the template: the premium
+ *   model has one replica and no hard zone spread, so the zone it lands in does not matter here;
+ * - the system pool is not autoscaled (no template); its fixed nodes are spread over its zones.
  */
 export interface NodeGroup {
   readonly name: string;
   readonly pool: AksPool;
+  /** The zone of the group's template (the first zone of the pool). */
   readonly zone: string;
   readonly minCount: number;
   readonly maxCount: number;
 }
 
-/** Splits `total` over `parts` as evenly as possible, remainder to the first parts. */
-export function splitEvenly(total: number, parts: number): number[] {
-  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
-}
-
 export function nodeGroups(model: AksModel): NodeGroup[] {
-  return model.pools.flatMap((pool) => {
-    if (pool.gpu) return [{ name: `aks-${pool.name}-vmss`, pool, zone: pool.zones[0], minCount: pool.minCount, maxCount: pool.maxCount }];
-    const mins = splitEvenly(pool.minCount, pool.zones.length);
-    const maxs = splitEvenly(pool.maxCount, pool.zones.length);
-    return pool.zones.map((zone, i) => ({ name: `aks-${pool.name}-z${zone}-vmss`, pool, zone, minCount: mins[i], maxCount: maxs[i] }));
-  });
+  return model.pools.map((pool) => ({ name: `aks-${pool.name}-vmss`, pool, zone: pool.zones[0], minCount: pool.minCount, maxCount: pool.maxCount }));
 }
 
 /** Labels AKS puts on a node of `pool` in `zone`, plus the pool's own labels. */
-export function aksNodeLabels(model: AksModel, group: NodeGroup, nodeName: string): Record<string, string> {
+export function aksNodeLabels(model: AksModel, group: NodeGroup, nodeName: string, zone = group.zone): Record<string, string> {
   const { pool } = group;
   return {
     'kubernetes.io/arch': 'amd64',
@@ -71,7 +62,7 @@ export function aksNodeLabels(model: AksModel, group: NodeGroup, nodeName: strin
     'kubernetes.io/hostname': nodeName,
     'node.kubernetes.io/instance-type': pool.vmSize,
     'topology.kubernetes.io/region': model.region,
-    'topology.kubernetes.io/zone': `${model.region}-${group.zone}`,
+    'topology.kubernetes.io/zone': `${model.region}-${zone}`,
     'kubernetes.azure.com/agentpool': pool.name,
     agentpool: pool.name,
     'kubernetes.azure.com/mode': pool.mode.toLowerCase(),
@@ -86,13 +77,13 @@ export function aksNodeLabels(model: AksModel, group: NodeGroup, nodeName: strin
 /** A kubelet registers its node NotReady with this taint; the node lifecycle controller removes it once Ready. */
 const NOT_READY_TAINT = { key: 'node.kubernetes.io/not-ready', value: '', effect: 'NoSchedule' };
 
-function nodeObject(model: AksModel, group: NodeGroup, name: string, vm: VmSize, kubeletVersion: string): NodeObject {
+function nodeObject(model: AksModel, group: NodeGroup, name: string, vm: VmSize, kubeletVersion: string, zone = group.zone): NodeObject {
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: {
       name,
-      labels: aksNodeLabels(model, group, name),
+      labels: aksNodeLabels(model, group, name, zone),
       annotations: { [KWOK_NODE_ANNOTATION]: 'fake' },
     },
     spec: { taints: [...group.pool.taints.map((t) => ({ ...t })), NOT_READY_TAINT] },
@@ -137,6 +128,21 @@ export function autoscalerTemplates(model: AksModel, kubeletVersion: string, vmS
 }
 
 /**
+ * A new node of `poolName`, built from the very template the autoscaler's kwok provider scales that
+ * pool with, but outside every node group (no kwok provider bookkeeping): it registers NotReady and
+ * kwok boots it after the pool's boot time. What a scenario uses to put GPU capacity in place when
+ * the behaviour under test (e.g. GPU exclusivity) is not the autoscaler's, so the proof is the same
+ * whether the autoscaler runs or not.
+ */
+export function poolNode(model: AksModel, poolName: string, name: string, kubeletVersion: string, vmSizes = readVmSizes()): NodeObject {
+  const group = nodeGroups(model).find((g) => g.pool.name === poolName);
+  if (!group) throw new Error(`poolNode: no node pool "${poolName}" in the synthesized Terraform (pools: ${model.pools.map((p) => p.name).join(', ')})`);
+  const node = nodeObject(model, group, name, vmOf(vmSizes, group.pool), kubeletVersion);
+  node.spec.providerID = `azure:///simulated/${name}`;
+  return node;
+}
+
+/**
  * Nodes that exist before anything is scheduled: every pool at its minimum (the system pool at
  * its fixed size). Autoscaled ones carry the kwok provider's bookkeeping so the autoscaler counts
  * them in their group; they start Ready (a cluster that is already up).
@@ -145,7 +151,8 @@ export function initialNodes(model: AksModel, kubeletVersion: string, vmSizes = 
   return nodeGroups(model).flatMap((g) =>
     Array.from({ length: g.minCount }, (_, i) => {
       const name = `${g.name}-${String(i).padStart(5, '0')}`;
-      const node = nodeObject(model, g, name, vmOf(vmSizes, g.pool), kubeletVersion);
+      // AKS balances a multi-zone scale set over its zones: the system pool's 3 nodes are one per zone.
+      const node = nodeObject(model, g, name, vmOf(vmSizes, g.pool), kubeletVersion, g.pool.zones[i % g.pool.zones.length]);
       node.spec.taints = node.spec.taints.filter((t) => t.key !== NOT_READY_TAINT.key);
       node.status = { ...node.status, phase: 'Running', conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'preprovisioned' }] };
       if (g.pool.autoscaled) {

@@ -22,6 +22,8 @@ export interface Snapshot {
 export const isReady = (obj: any) => (obj.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
 export const poolOf = (node: any): string => node.metadata.labels?.['kubernetes.azure.com/agentpool'] ?? 'unknown';
 export const zoneOf = (node: any): string => node.metadata.labels?.['topology.kubernetes.io/zone'] ?? 'unknown';
+/** The role of a node's pool (`panal.io/pool`: system, cpu, gpu); several pools share a role. */
+export const roleOf = (node: any): string => node?.metadata.labels?.['panal.io/pool'] ?? 'unknown';
 
 export async function snapshot(cluster: SimCluster, t0 = Date.now()): Promise<Snapshot> {
   const [nodes, pods, namespaces] = await Promise.all([

@@ -1,6 +1,7 @@
  
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isReady, poolOf } from '../observe.ts';
+import { isReady, poolOf, roleOf } from '../observe.ts';
+import { poolNode } from '../node-templates.ts';
 import { gatewayColdStartBudgetSeconds, platformManifests } from '../platform.ts';
 import { nodesByName, pods, PREMIUM, readyCounts, readyPods, scaledWorkloads, startPlatform, waitForReadyPods, type Platform } from './harness.ts';
 import { waitFor } from '../cluster.ts';
@@ -8,14 +9,16 @@ import { waitFor } from '../cluster.ts';
 /**
  * Scenarios 1-3 on one simulated AKS: every manifest of dist/manifests applies server-side through
  * real admission; an adversarial corpus is rejected for the expected reason; GPU nodes host the
- * premium model and nothing else.
+ * premium model and nothing else. None of it is the autoscaler's behaviour, so this cluster runs
+ * without one (the same proof whether it is built or not) and scenario 3 adds one node to each GPU
+ * pool itself, from the node template the autoscaler would scale that pool with.
  */
 let platform: Platform;
 const manifests = platformManifests();
 const TENANT = 'tenant-acme';
 
 beforeAll(async () => {
-  platform = await startPlatform('apply-admission-gpu', 'Aplicación, admisión y exclusividad de GPU', manifests);
+  platform = await startPlatform('apply-admission-gpu', 'Aplicación, admisión y exclusividad de GPU', manifests, { autoscaler: false });
 }, 10 * 60_000);
 
 afterAll(async () => {
@@ -196,30 +199,47 @@ describe('scenario 2: adversarial admission corpus in a tenant namespace', () =>
 describe('scenario 3: GPU exclusivity', () => {
   it('runs the premium model only on GPU nodes and nothing but the premium model and GPU daemons on GPU nodes', async () => {
     const { cluster, signal, recorder } = platform;
+    expect(cluster.autoscalerRunning).toBe(false);
+    // One booting node per GPU pool, as a scale-up of that pool would add it; every pod of the
+    // platform is already placed, so anything that lands on them chose to.
+    const gpuPools = cluster.model.pools.filter((p) => p.gpu);
+    expect(gpuPools.map((p) => p.name).sort()).toEqual(['gpuondemand', 'gpuspot']);
+    await cluster.applyObjects(gpuPools.map((p) => poolNode(cluster.model, p.name, `aks-${p.name}-vmss-test00`, cluster.toolchain.kubernetesVersion)), 'sim-aks-scenario');
+    recorder.mark('un nodo por pool GPU (arrancando)');
     // Premium demand so a premium pod exists (the KEDA stand-in activates the model).
     signal.setInflight(PREMIUM.model, 1);
     recorder.mark('demanda premium');
     await waitForReadyPods(cluster, PREMIUM.namespace, PREMIUM.selector, 1, cluster.scaled(gatewayColdStartBudgetSeconds(PREMIUM.model, manifests)));
     recorder.mark('modelo premium listo');
+    // Both GPU nodes run both GPU daemons (device plugin, DCGM exporter) before anything is judged.
+    const daemonSets = (await cluster.getJson<{ items: any[] }>(['get', 'daemonsets', '-n', 'gpu-system'])).items;
+    expect(daemonSets.length).toBeGreaterThanOrEqual(2);
+    await waitFor('GPU daemons ready on every GPU node', cluster.scaled(600), async () => {
+      const ds = (await cluster.getJson<{ items: any[] }>(['get', 'daemonsets', '-n', 'gpu-system'])).items;
+      return ds.every((d) => d.status.desiredNumberScheduled === gpuPools.length && d.status.numberReady === gpuPools.length);
+    });
 
     const nodes = await nodesByName(cluster);
-    const gpuPools = new Set(cluster.model.pools.filter((p) => p.gpu).map((p) => p.name));
+    const gpuPoolNames = new Set(gpuPools.map((p) => p.name));
     const all = (await cluster.getJson<{ items: any[] }>(['get', 'pods', '-A'])).items.filter((p) => p.spec.nodeName && !p.metadata.deletionTimestamp);
     const premium = all.filter((p) => p.metadata.namespace === PREMIUM.namespace);
     expect(premium.length).toBeGreaterThan(0);
-    for (const p of premium) expect(gpuPools.has(poolOf(nodes.get(p.spec.nodeName)))).toBe(true);
+    for (const p of premium) expect(gpuPoolNames.has(poolOf(nodes.get(p.spec.nodeName)))).toBe(true);
 
-    const onGpu = all.filter((p) => gpuPools.has(poolOf(nodes.get(p.spec.nodeName))));
+    const onGpu = all.filter((p) => gpuPoolNames.has(poolOf(nodes.get(p.spec.nodeName))));
     const intruders = onGpu.filter((p) => !['models-premium', 'gpu-system'].includes(p.metadata.namespace)).map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
     expect(intruders).toEqual([]);
     // The GPU daemons did land there (the check above is not vacuous).
     expect(onGpu.some((p) => p.metadata.namespace === 'gpu-system')).toBe(true);
     // And no GPU daemon runs on a CPU node.
-    const daemonsOffGpu = all.filter((p) => p.metadata.namespace === 'gpu-system' && !gpuPools.has(poolOf(nodes.get(p.spec.nodeName))));
+    const daemonsOffGpu = all.filter((p) => p.metadata.namespace === 'gpu-system' && !gpuPoolNames.has(poolOf(nodes.get(p.spec.nodeName))));
     expect(daemonsOffGpu).toEqual([]);
-    // Tenant pods sit on the CPU pool only.
-    const tenantPools = new Set(all.filter((p) => p.metadata.namespace.startsWith('tenant-')).map((p) => poolOf(nodes.get(p.spec.nodeName))));
-    expect([...tenantPools]).toEqual(['cpu']);
+    // Both GPU nodes host a GPU daemon; tenant pods sit on the CPU pools only, in every zone.
+    expect(new Set(onGpu.filter((p) => p.metadata.namespace === 'gpu-system').map((p) => p.spec.nodeName)).size).toBe(gpuPools.length);
+    const tenantNodes = all.filter((p) => p.metadata.namespace.startsWith('tenant-')).map((p) => nodes.get(p.spec.nodeName));
+    expect([...new Set(tenantNodes.map(roleOf))]).toEqual(['cpu']);
+    // The zone spread of the HA replicas puts them in more than one of the per-zone CPU pools.
+    expect(new Set(tenantNodes.map(poolOf)).size).toBeGreaterThanOrEqual(2);
     const ready = await readyPods(cluster, PREMIUM.namespace, PREMIUM.selector);
     recorder.figures['premium pool'] = ready[0].pool;
     expect(isReady(nodes.get(ready[0].node))).toBe(true);

@@ -15,13 +15,25 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startPlatform}. */
+export interface StartOptions {
+  /** Sampling period of the recorder. @default 1000 */
+  readonly sampleEveryMs?: number;
+  /**
+   * Run the cluster autoscaler when it is built. A scenario whose behaviour is not the autoscaler's
+   * says `false`, so it proves the same with or without one. @default true
+   */
+  readonly autoscaler?: boolean;
+}
+
 /**
  * Brings up one cluster for a scenario file (state in `.out/sim-aks/<scenario>`), applies
  * `manifests` (default: all of dist/manifests) as Argo CD would, starts the KEDA stand-in and the
  * recorder, and waits until every schedulable pod is bound.
  */
-export async function startPlatform(scenario: string, title: string, manifests: readonly Manifest[] = platformManifests(), sampleEveryMs = 1000): Promise<Platform> {
-  const cluster = await SimCluster.up({ name: scenario, profile: TEST_PROFILE });
+export async function startPlatform(scenario: string, title: string, manifests: readonly Manifest[] = platformManifests(), options: StartOptions = {}): Promise<Platform> {
+  const sampleEveryMs = options.sampleEveryMs ?? 1000;
+  const cluster = await SimCluster.up({ name: scenario, profile: TEST_PROFILE, autoscaler: options.autoscaler });
   const recorder = new Recorder(cluster, scenario, title, sampleEveryMs).start();
   await applyManifests(cluster, manifests);
   recorder.mark('plataforma aplicada');
