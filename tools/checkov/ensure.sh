@@ -2,11 +2,13 @@
 # Installs (once) the pinned checkov from PyPI into a venv in the cache and prints its path:
 #   $PANAL_CACHE/checkov/venv-py<X.Y>-<hash of requirements.txt>/bin/checkov
 # Idempotent (a warm run only checks the finished venv), keyed by the requirements' content and the
-# Python version, atomic (built in a temporary sibling and renamed into place when complete).
+# exact Python version (interpreter from tools/python/select-python.sh), atomic (built in a temporary sibling and renamed into place when complete).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${PANAL_CACHE:-${HOME}/.cache/panal}/checkov"
-py="$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+# One interpreter, chosen the same way in every shell (tools/python/select-python.sh says which and why).
+python="$(bash "${here}/../python/select-python.sh")"
+py="$("${python}" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
 key="$(sha256sum "${here}/requirements.txt" | cut -c1-12)"
 venv="${cache}/venv-py${py}-${key}"
 if [[ -x "${venv}/bin/checkov" ]]; then
@@ -18,7 +20,7 @@ tmp="$(mktemp -d "${cache}/.tmp-XXXXXX")"
 trap 'rm -rf -- "${tmp}"' EXIT
 log="${cache}/install-${key}.log"
 {
-  python3 -m venv "${tmp}/venv"
+  "${python}" -m venv "${tmp}/venv"
   "${tmp}/venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "${here}/requirements.txt"
 } >"${log}" 2>&1 || { tail -n 30 "${log}" >&2; echo "ensure.sh: installing checkov failed (log: ${log})" >&2; exit 1; }
 # A venv records its own absolute path: build it at the final path's sibling and fix the scripts.

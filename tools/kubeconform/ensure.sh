@@ -132,14 +132,16 @@ fi
 grep -qx "openapi2jsonschema==${OPENAPI2JSONSCHEMA_VERSION}" "${KC_TOOL_DIR}/requirements.txt" ||
   die "requirements.txt does not pin openapi2jsonschema==${OPENAPI2JSONSCHEMA_VERSION} (versions.env)"
 
-# 2a. Python venv for the generators, keyed by Python minor version and the pins.
-py_version="$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+# 2a. Python venv for the generators, keyed by the exact Python version and the pins; the
+# interpreter is chosen by tools/python/select-python.sh, never by PATH.
+python="$(bash "${KC_TOOL_DIR}/../python/select-python.sh")"
+py_version="$("${python}" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
 req_hash="$(sha256sum "${KC_TOOL_DIR}/requirements.txt" | cut -c1-12)"
 venv_dir="${PANAL_CACHE}/kubeconform/venv-py${py_version}-${req_hash}"
 if [[ ! -x "${venv_dir}/bin/python" ]]; then
   venv_tmp=""
   new_tmp_dir venv_tmp "${PANAL_CACHE}/kubeconform"
-  python3 -m venv "${venv_tmp}/venv" >/dev/null
+  "${python}" -m venv "${venv_tmp}/venv" >/dev/null
   # --no-deps: the exact set is in requirements.txt (see there why PyYAML is newer than declared).
   "${venv_tmp}/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
     -r "${KC_TOOL_DIR}/requirements.txt" >"${venv_tmp}/pip.log" 2>&1 ||

@@ -8,7 +8,8 @@
 #        ${PANAL_CACHE:-$HOME/.cache/panal}/netpol-analyzer/<NETPOL_ANALYZER_VERSION>/bin/k8snetpolicy
 #        (fails today: the proxy refuses github.com/np-guard/* with 403; see README.md)
 #
-# Env: PANAL_CACHE (cache root), NETPOL_PYTHON (interpreter for the venv, default python3).
+# Env: PANAL_CACHE (cache root), PANAL_PYTHON (interpreter for the venv; default and rules in
+# tools/python/select-python.sh).
 # Nothing is written inside the repository.
 set -euo pipefail
 
@@ -32,7 +33,8 @@ with_lock() {
 }
 
 ensure_nca() {
-  local py="${NETPOL_PYTHON:-python3}"
+  local py
+  py="$(bash "$here/../python/select-python.sh")"
   local req="$here/requirements-nca.txt"
   local pyver reqsum expected
   pyver="$("$py" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
