@@ -93,13 +93,13 @@ describe('nodes that look like AKS', () => {
     expect(byPool('system')[0].spec.taints).toContainEqual({ key: 'CriticalAddonsOnly', value: 'true', effect: 'NoSchedule' });
   });
 
-  it('builds a node of a pool from that pool\'s autoscaler template, outside every node group, booting', () => {
+  it('builds a node of a pool from that pool\'s autoscaler template, without the provider bookkeeping, booting', () => {
     const node = poolNode(model, 'gpuondemand', 'aks-gpuondemand-vmss-test00', 'v1.36.3');
     const template = templates.find((t) => t.metadata.name === 'aks-gpuondemand-vmss')!;
     expect(node.metadata.labels).toEqual({ ...template.metadata.labels, 'kubernetes.io/hostname': 'aks-gpuondemand-vmss-test00' });
     expect(node.spec.taints).toEqual(template.spec.taints);
     expect(node.status).toEqual({ ...template.status, nodeInfo: expect.anything() });
-    // Not the kwok provider's: the autoscaler neither counts nor removes it.
+    // None of the kwok provider's bookkeeping (min/max/desired counts, node-group name).
     expect(Object.keys(node.metadata.annotations).filter((k) => k.startsWith('cluster-autoscaler.kwok'))).toEqual([]);
     expect(() => poolNode(model, 'gpu', 'x', 'v1.36.3')).toThrow('poolNode: no node pool "gpu" in the synthesized Terraform');
   });

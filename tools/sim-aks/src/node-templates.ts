@@ -129,10 +129,10 @@ export function autoscalerTemplates(model: AksModel, kubeletVersion: string, vmS
 
 /**
  * A new node of `poolName`, built from the very template the autoscaler's kwok provider scales that
- * pool with, but outside every node group (no kwok provider bookkeeping): it registers NotReady and
- * kwok boots it after the pool's boot time. What a scenario uses to put GPU capacity in place when
- * the behaviour under test (e.g. GPU exclusivity) is not the autoscaler's, so the proof is the same
- * whether the autoscaler runs or not.
+ * pool with, without the provider's bookkeeping annotations: it registers NotReady and kwok boots it
+ * after the pool's boot time. What a scenario on a cluster without the autoscaler uses to put GPU
+ * capacity in place when the behaviour under test (e.g. GPU exclusivity) is not the autoscaler's, so
+ * the proof is the same whether the autoscaler is built or not.
  */
 export function poolNode(model: AksModel, poolName: string, name: string, kubeletVersion: string, vmSizes = readVmSizes()): NodeObject {
   const group = nodeGroups(model).find((g) => g.pool.name === poolName);
