@@ -1,0 +1,177 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureOpenWebUIInstalled, randomSecret, REPO_ROOT, runMigrationJob, startOpenWebUIReplica, tenantRuntime, type OpenWebUIReplica, type TenantRuntime } from './openwebui';
+import { bootstrapTenantDatabase, freePort, startPgBouncer, startPostgres, startRedis, type PgBouncer, type PostgresCluster, type Redis, type TenantDatabase } from './services';
+import { execFileSync } from 'node:child_process';
+
+/** A real OTLP/HTTP receiver: records every request (path, content type, raw protobuf body). */
+function startOtlpReceiver(port: number): Promise<{ server: Server; requests: { path: string; contentType: string; body: Buffer }[] }> {
+  const requests: { path: string; contentType: string; body: Buffer }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      requests.push({ path: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), body: Buffer.concat(chunks) });
+      // An empty ExportMetricsServiceResponse is a valid (zero-length) protobuf message.
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  return new Promise((ok) => server.listen(port, '127.0.0.1', () => ok({ server, requests })));
+}
+
+async function api(base: string, path: string, opts: { token?: string; body?: unknown; method?: string } = {}): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${base}${path}`, {
+    method: opts.method ?? (opts.body ? 'POST' : 'GET'),
+    headers: { 'content-type': 'application/json', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
+    body: opts.body ? JSON.stringify(opts.body) : undefined,
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json };
+}
+
+const STANDARD = 'acme';
+const PREMIUM = 'initech';
+const figures: Record<string, number> = {};
+
+describe('OpenWebUI 0.12.4 from PyPI on real PostgreSQL (pgvector, PgBouncer) and Redis, configured from dist/manifests', () => {
+  let pg: PostgresCluster;
+  let bouncer: PgBouncer;
+  const redis: Record<string, Redis> = {};
+  const dbs: Record<string, TenantDatabase> = {};
+  const rt: Record<string, TenantRuntime> = {};
+  let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  let a1: OpenWebUIReplica;
+  let a2: OpenWebUIReplica;
+  let b1: OpenWebUIReplica;
+  const suiteStart = Date.now();
+
+  beforeAll(async () => {
+    const t0 = Date.now();
+    const venv = ensureOpenWebUIInstalled();
+    figures.ensureOpenWebUIMs = Date.now() - t0;
+    pg = await startPostgres();
+    for (const t of [STANDARD, PREMIUM]) dbs[t] = await bootstrapTenantDatabase(pg, t);
+    bouncer = await startPgBouncer(pg, Object.values(dbs));
+    const otlpPort = await freePort();
+    otlp = await startOtlpReceiver(otlpPort);
+    // No inference gateway in this suite: its Service maps to a loopback port nobody listens on.
+    const closedPort = await freePort();
+    for (const t of [STANDARD, PREMIUM]) {
+      redis[t] = await startRedis();
+      const services = {
+        [`redis.tenant-${t}:6379`]: `127.0.0.1:${redis[t].port}`,
+        'otel-collector.observability:4318': `127.0.0.1:${otlpPort}`,
+        'inference-gateway.inference-gateway:8080': `127.0.0.1:${closedPort}`,
+      };
+      rt[t] = tenantRuntime(t, venv, services, {
+        // What platform-infra writes into the tenant's Key Vault, pointing at the local PgBouncer.
+        'database-url': `postgresql://${dbs[t].role}:${dbs[t].password}@127.0.0.1:${bouncer.port}/${dbs[t].database}`,
+        'webui-secret-key': randomSecret(),
+        'inference-gateway-key': randomSecret(),
+        'oidc-client-secret': randomSecret(),
+      });
+      const m = await runMigrationJob(rt[t]);
+      figures[`migrationJob_${t}_ms`] = m.ms;
+    }
+    a1 = await startOpenWebUIReplica(rt[STANDARD], 'r1');
+    figures.replicaStartMs = a1.startMs;
+    a2 = await startOpenWebUIReplica(rt[STANDARD], 'r2');
+    b1 = await startOpenWebUIReplica(rt[PREMIUM], 'r1');
+    figures.rssIdleKiB = a1.rssKiB();
+  });
+
+  afterAll(async () => {
+    figures.suiteMs = Date.now() - suiteStart;
+    const out = join(REPO_ROOT, '.out/real-stack');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'openwebui-figures.json'), JSON.stringify(figures, null, 2) + '\n');
+    console.log('OpenWebUI figures', figures);
+    await Promise.allSettled([a1?.stop(), a2?.stop(), b1?.stop()]);
+    await Promise.allSettled([bouncer?.stop(), ...Object.values(redis).map((r) => r.stop()), new Promise((ok) => (otlp ? otlp.server.close(ok) : ok(undefined)))]);
+    await pg?.stop();
+  });
+
+  const user = { name: 'Ada Admin', email: 'ada@acme.example.com', password: 'correct horse battery staple' };
+  let token: string;
+  let chatId: string;
+
+  it('runs the rendered migration Job and starts each replica within its rendered startup probe budget', () => {
+    for (const r of [a1, a2, b1]) expect(r.startMs).toBeLessThan(60 * 5 * 1000);
+  });
+
+  it('tenant A: the first user signs up as admin, logs in and lists models', async () => {
+    const signup = await api(a1.url, '/api/v1/auths/signup', { body: user });
+    expect(signup.status, JSON.stringify(signup.json)).toBe(200);
+    expect(signup.json.role).toBe('admin');
+    const signin = await api(a1.url, '/api/v1/auths/signin', { body: { email: user.email, password: user.password } });
+    expect(signin.status).toBe(200);
+    token = signin.json.token;
+    const models = await api(a1.url, '/api/models', { token });
+    expect(models.status).toBe(200);
+    expect(Array.isArray(models.json.data)).toBe(true);
+  });
+
+  it("stores A's chats in A's database only", async () => {
+    const created = await api(a1.url, '/api/v1/chats/new', { token, body: { chat: { title: 'Rutas de reparto', messages: [] } } });
+    expect(created.status, JSON.stringify(created.json)).toBe(200);
+    chatId = created.json.id;
+    const count = (t: string) => pg.psql({ user: dbs[t].role, password: dbs[t].password, database: dbs[t].database, port: bouncer.port, sql: `SELECT count(*) FROM chat WHERE id = '${chatId}'` });
+    expect(await count(STANDARD)).toBe('1');
+    expect(await count(PREMIUM)).toBe('0');
+    figures.rssAfterLoginAndChatKiB = a1.rssKiB();
+  });
+
+  it("B's credentials cannot open A's database", async () => {
+    const b = dbs[PREMIUM];
+    const a = dbs[STANDARD];
+    await expect(pg.psql({ user: b.role, password: b.password, database: a.database, port: bouncer.port, sql: 'SELECT count(*) FROM chat' })).rejects.toThrow(/permission denied for database|password authentication failed/);
+    await expect(pg.psql({ user: b.role, password: b.password, database: a.database, sql: 'SELECT count(*) FROM chat' })).rejects.toThrow(/permission denied for database "tenant_acme"/);
+    // And A's session token means nothing to B's OpenWebUI (another WEBUI_SECRET_KEY, another user table).
+    expect((await api(b1.url, '/api/v1/auths/', { token })).status).toBe(401);
+  });
+
+  it('two replicas of A share login and chat history; killing replica 1 keeps the session on replica 2', async () => {
+    const me = await api(a2.url, '/api/v1/auths/', { token });
+    expect(me.status).toBe(200);
+    expect(me.json.email).toBe(user.email);
+    const list = await api(a2.url, '/api/v1/chats/', { token });
+    expect(list.json.map((c: { id: string }) => c.id)).toContain(chatId);
+    // Replica state shared through Redis (websocket session pool, models, config).
+    const keys = execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(redis[STANDARD].port), 'DBSIZE'], { encoding: 'utf8' }).trim();
+    expect(Number(keys)).toBeGreaterThan(0);
+    await a1.kill();
+    expect((await api(a2.url, '/api/v1/auths/', { token })).status).toBe(200);
+    const again = await api(a2.url, `/api/v1/chats/${chatId}`, { token });
+    expect(again.status).toBe(200);
+    expect(again.json.chat.title).toBe('Rutas de reparto');
+    const signin = await api(a2.url, '/api/v1/auths/signin', { body: { email: user.email, password: user.password } });
+    expect(signin.status).toBe(200);
+  });
+
+  it("serves the backend's own static files from STATIC_DIR on the emptyDir (seeded by the rendered init container)", async () => {
+    const res = await fetch(`${a2.url}/static/swagger-ui/swagger-ui.css`);
+    expect(res.status).toBe(200);
+  });
+
+  it('pushes metrics over OTLP/HTTP (protobuf) to /v1/metrics of the collector address the manifests configure', async () => {
+    const deadline = Date.now() + 60_000;
+    while (!otlp.requests.some((r) => r.path === '/v1/metrics') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+    const metrics = otlp.requests.filter((r) => r.path === '/v1/metrics');
+    expect(metrics.length, `requests seen: ${JSON.stringify(otlp.requests.map((r) => r.path))}`).toBeGreaterThan(0);
+    expect(metrics[0].contentType).toBe('application/x-protobuf');
+    // Protobuf keeps strings verbatim: the service name and OpenWebUI's request counter are in the payload.
+    const body = Buffer.concat(metrics.map((m) => m.body)).toString('latin1');
+    expect(body).toContain('open-webui');
+    expect(body).toContain('http.server.requests');
+  });
+
+  it.todo('tenant A chats through the inference gateway with a model from the real model server (needs the gateway start helper in tools/real-stack)');
+});
