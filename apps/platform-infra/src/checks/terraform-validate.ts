@@ -14,7 +14,7 @@ export interface RequiredProvider {
   readonly name: string;
   /** Source address, e.g. `hashicorp/azurerm`. */
   readonly source: string;
-  /** Exact version, e.g. `4.55.0`. */
+  /** Exact version, e.g. `5.2.0`. */
   readonly version: string;
 }
 
@@ -39,6 +39,21 @@ export function missingProviders(stacks: Iterable<string>, mirror = providerMirr
   const missing = new Set<string>();
   for (const json of stacks) for (const p of requiredProviders(json)) if (!existsSync(providerBinary(p, mirror))) missing.add(`${p.name}@${p.version}`);
   return [...missing].sort();
+}
+
+/** Whether one stack can be validated with the providers in the mirror, and if not, why (one line). */
+export interface StackPlan {
+  /** `dist/terraform`-relative path, e.g. `prod/aks/cdk.tf.json`. */
+  readonly path: string;
+  /** Pinned providers that are not in the mirror, as `name@version`; empty when the stack can be validated. */
+  readonly missing: string[];
+}
+
+/** Which stacks can be validated against the mirror: those whose every pinned provider is in it. */
+export function planValidation(files: ReadonlyMap<string, string>, mirror = providerMirrorDir()): StackPlan[] {
+  return [...files]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([path, json]) => ({ path, missing: missingProviders([json], mirror) }));
 }
 
 /** Result of validating one stack. */
@@ -68,4 +83,57 @@ export function terraformValidate(stackJson: string, mirror = providerMirrorDir(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A stack reduced to the providers that can be validated, and what was taken out of it. */
+export interface ReducedStack {
+  /** The stack JSON without the removed providers' resources, data sources and provider blocks. */
+  readonly json: string;
+  /** Addresses removed (`random_password.x`), sorted. */
+  readonly removed: string[];
+  /** How many `${…}` references to removed addresses were replaced by a literal. */
+  readonly replacedReferences: number;
+}
+
+/** Literal that stands for a value of a removed resource: a plain string, valid wherever a string is. */
+export const REMOVED_REFERENCE = 'removed-for-validate';
+
+/**
+ * The stack without the resources and data sources of `providers` (and their provider blocks and
+ * pins), so that `terraform validate` can check everything else against the providers that are
+ * built. Each `${…}` interpolation that reads a removed address becomes {@link REMOVED_REFERENCE};
+ * `depends_on` entries on removed addresses are dropped. What remains is validated for real; what
+ * was removed is not validated at all (the caller says so).
+ */
+export function withoutProviders(stackJson: string, providers: readonly string[]): ReducedStack {
+  const json = JSON.parse(stackJson) as Record<string, Record<string, Record<string, unknown>>> & { terraform?: { required_providers?: Record<string, unknown> } };
+  const removed: string[] = [];
+  const owned = (type: string) => providers.some((p) => type === p || type.startsWith(`${p}_`));
+  for (const [kind, prefix] of [['resource', ''], ['data', 'data.']] as const) {
+    for (const type of Object.keys(json[kind] ?? {}).filter(owned)) {
+      removed.push(...Object.keys(json[kind][type]).map((name) => `${prefix}${type}.${name}`));
+      delete json[kind][type];
+    }
+  }
+  for (const p of providers) {
+    delete json.terraform?.required_providers?.[p];
+    delete json.provider?.[p];
+  }
+  const isRemoved = (ref: string) => removed.some((a) => ref === a || ref.startsWith(`${a}.`) || ref.startsWith(`${a}[`));
+  let replacedReferences = 0;
+  const rewrite = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      return value.replace(/\$\{([^{}]*)\}/g, (whole, expr: string) => {
+        const refs = expr.match(/\b(?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+/g) ?? [];
+        if (!refs.some(isRemoved)) return whole;
+        replacedReferences++;
+        return REMOVED_REFERENCE;
+      });
+    }
+    if (Array.isArray(value)) return value.filter((v) => !(typeof v === 'string' && isRemoved(v))).map(rewrite);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]));
+    return value;
+  };
+  const out = rewrite(json);
+  return { json: JSON.stringify(out, null, 2), removed: removed.sort(), replacedReferences };
 }

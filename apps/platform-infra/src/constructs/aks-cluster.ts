@@ -1,7 +1,7 @@
-import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster/index.js';
-import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group/index.js';
-import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment/index.js';
-import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity/index.js';
+import { KubernetesCluster } from '../imports/azurerm/kubernetes-cluster/index.js';
+import type { ResourceGroup } from '../imports/azurerm/resource-group/index.js';
+import { RoleAssignment } from '../imports/azurerm/role-assignment/index.js';
+import { UserAssignedIdentity } from '../imports/azurerm/user-assigned-identity/index.js';
 import { CRITICAL_ADDONS_ONLY_TAINT, NodePool, type NodePoolSpec } from '@panal/platform-model';
 import { Construct } from 'constructs';
 import type { AksSettings } from '../environments/infra-environment';
@@ -100,6 +100,10 @@ export class AksCluster extends Construct {
       maintenanceWindowNodeOs: { frequency: 'Weekly', interval: 1, dayOfWeek: 'Saturday', startTime: '02:00', duration: 4, utcOffset: '+00:00' },
       identity: { type: 'UserAssigned', identityIds: [identity.id] },
       defaultNodePool: this.defaultPool(system, props),
+      // Pools are explicit and scaled by the cluster autoscaler (priority expander), not by node
+      // auto-provisioning (Karpenter); azurerm 5 requires the block to say so.
+      // @see https://learn.microsoft.com/azure/aks/node-autoprovision
+      nodeProvisioningProfile: { mode: 'Manual' },
       networkProfile: {
         networkPlugin: 'azure',
         networkPluginMode: 'overlay',

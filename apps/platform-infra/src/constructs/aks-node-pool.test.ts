@@ -1,5 +1,5 @@
 import '../testing/cdktf-matchers';
-import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool/index.js';
+import { KubernetesClusterNodePool } from '../imports/azurerm/kubernetes-cluster-node-pool/index.js';
 import { DEFAULT_NODE_POOLS, GPU_TAINT, NodePool } from '@panal/platform-model';
 import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';

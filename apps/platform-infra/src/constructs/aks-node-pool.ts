@@ -1,4 +1,4 @@
-import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool/index.js';
+import { KubernetesClusterNodePool } from '../imports/azurerm/kubernetes-cluster-node-pool/index.js';
 import { AKS_SCALESET_PRIORITY_LABEL, SPOT_TAINT, type NodePoolSpec, type Taint } from '@panal/platform-model';
 import { Construct } from 'constructs';
 

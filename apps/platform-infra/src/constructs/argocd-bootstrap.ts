@@ -30,7 +30,8 @@ export interface ArgoCdBootstrapProps {
 }
 
 /**
- * Installs Argo CD with the helm provider (BRIEF D16: the AKS Argo CD extension is still preview)
+ * Installs Argo CD with the helm provider (the AKS Argo CD extension is still in preview:
+ * https://learn.microsoft.com/azure/azure-arc/kubernetes/tutorial-use-gitops-argocd)
  * and hands over to it through `bootstrapObjects`: the root Application (rendered by the same
  * `@panal/k8s-constructs` construct as `dist/manifests/argocd`) syncs that folder, after which Argo CD
  * manages the AppProjects, ApplicationSets and the root Application itself. SSO-ready: an Entra ID

@@ -1,4 +1,4 @@
-import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-alert/index.js';
+import { MonitorMetricAlert } from '../imports/azurerm/monitor-metric-alert/index.js';
 import { AZURE_METRIC_NAMESPACES, type AzureMetricAlert } from '@panal/observability';
 import { Construct } from 'constructs';
 import { AZURE_SEVERITY } from './prometheus-alert-rules';

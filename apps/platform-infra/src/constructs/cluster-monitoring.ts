@@ -1,7 +1,7 @@
-import { MonitorDataCollectionEndpoint } from '@cdktf/provider-azurerm/lib/monitor-data-collection-endpoint/index.js';
-import { MonitorDataCollectionRule } from '@cdktf/provider-azurerm/lib/monitor-data-collection-rule/index.js';
-import { MonitorDataCollectionRuleAssociation } from '@cdktf/provider-azurerm/lib/monitor-data-collection-rule-association/index.js';
-import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group/index.js';
+import { MonitorDataCollectionEndpoint } from '../imports/azurerm/monitor-data-collection-endpoint/index.js';
+import { MonitorDataCollectionRule } from '../imports/azurerm/monitor-data-collection-rule/index.js';
+import { MonitorDataCollectionRuleAssociation } from '../imports/azurerm/monitor-data-collection-rule-association/index.js';
+import type { ResourceGroup } from '../imports/azurerm/resource-group/index.js';
 import { Construct } from 'constructs';
 
 /** Props of {@link ClusterMonitoring}. */

@@ -1,4 +1,4 @@
-import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group/index.js';
+import { ResourceGroup } from '../imports/azurerm/resource-group/index.js';
 import { DEFAULT_NODE_POOLS, NodePool } from '@panal/platform-model';
 import { Testing, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';

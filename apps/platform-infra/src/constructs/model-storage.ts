@@ -1,5 +1,5 @@
-import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container/index.js';
-import { StorageShare } from '@cdktf/provider-azurerm/lib/storage-share/index.js';
+import { StorageContainer } from '../imports/azurerm/storage-container/index.js';
+import { StorageShare } from '../imports/azurerm/storage-share/index.js';
 import { Construct } from 'constructs';
 import type { ModelStorageSettings } from '../environments/infra-environment';
 import { modelLoadMinutes } from '../environments/model-load-time';
@@ -26,7 +26,7 @@ export interface ModelStorageProps {
 }
 
 /**
- * The central model store (BRIEF D13): a versioned Blob container is the source of truth (Ollama
+ * The central model store (ADR 0010): a versioned Blob container is the source of truth (Ollama
  * store layout, versioned by digest) and a Premium NFS share is the hot copy every Ollama pod mounts
  * read-only, refreshed by a seeding Job. The share is sized by the load-time arithmetic
  * (`modelLoadMinutes`) so a new GPU node reads the largest model within its budget.

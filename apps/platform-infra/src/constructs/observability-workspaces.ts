@@ -1,9 +1,9 @@
-import { ApplicationInsights } from '@cdktf/provider-azurerm/lib/application-insights/index.js';
-import { DashboardGrafana } from '@cdktf/provider-azurerm/lib/dashboard-grafana/index.js';
-import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace/index.js';
-import { MonitorWorkspace } from '@cdktf/provider-azurerm/lib/monitor-workspace/index.js';
-import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group/index.js';
-import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment/index.js';
+import { ApplicationInsights } from '../imports/azurerm/application-insights/index.js';
+import { DashboardGrafana } from '../imports/azurerm/dashboard-grafana/index.js';
+import { LogAnalyticsWorkspace } from '../imports/azurerm/log-analytics-workspace/index.js';
+import { MonitorWorkspace } from '../imports/azurerm/monitor-workspace/index.js';
+import type { ResourceGroup } from '../imports/azurerm/resource-group/index.js';
+import { RoleAssignment } from '../imports/azurerm/role-assignment/index.js';
 import { Construct } from 'constructs';
 import type { PlatformNames } from '../naming';
 
@@ -21,7 +21,7 @@ export interface ObservabilityWorkspacesProps {
 }
 
 /**
- * Where telemetry lands (BRIEF D15): Log Analytics (Container Insights, diagnostics), an Azure Monitor
+ * Where telemetry lands (docs/observabilidad.md): Log Analytics (Container Insights, diagnostics), an Azure Monitor
  * workspace (managed Prometheus), Managed Grafana reading it with its own identity, and a
  * workspace-based Application Insights for traces. Wiring only; rules and dashboards come later.
  * @see https://learn.microsoft.com/azure/aks/monitor-aks
@@ -51,7 +51,7 @@ export class ObservabilityWorkspaces extends Construct {
     this.grafana = new DashboardGrafana(this, 'grafana', {
       ...base,
       name: names.grafana,
-      grafanaMajorVersion: '11',
+      grafanaMajorVersion: '12',
       sku: 'Standard',
       zoneRedundancyEnabled: true,
       apiKeyEnabled: false,
@@ -69,7 +69,7 @@ export class ObservabilityWorkspaces extends Construct {
       name: names.appInsights,
       applicationType: 'other',
       workspaceId: this.logAnalytics.id,
-      localAuthenticationDisabled: true,
+      localAuthenticationEnabled: false,
     });
   }
 }

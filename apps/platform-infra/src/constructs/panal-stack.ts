@@ -1,9 +1,28 @@
-import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider/index.js';
-import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group/index.js';
+import { AzurermProvider } from '../imports/azurerm/provider/index.js';
+import { ResourceGroup } from '../imports/azurerm/resource-group/index.js';
 import { AzurermBackend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { InfraEnvironment } from '../environments/infra-environment';
 import { platformNames, type PlatformNames, type StackName } from '../naming';
+
+/**
+ * Azure resource providers behind every resource type the stacks create.
+ * @see https://learn.microsoft.com/azure/azure-resource-manager/management/azure-services-resource-providers
+ */
+export const AZURE_RESOURCE_PROVIDERS = [
+  'Microsoft.AlertsManagement',
+  'Microsoft.ContainerService',
+  'Microsoft.Dashboard',
+  'Microsoft.DBforPostgreSQL',
+  'Microsoft.Insights',
+  'Microsoft.KeyVault',
+  'Microsoft.ManagedIdentity',
+  'Microsoft.Monitor',
+  'Microsoft.Network',
+  'Microsoft.OperationalInsights',
+  'Microsoft.ServiceNetworking',
+  'Microsoft.Storage',
+] as const;
 
 /** Props of {@link PanalStack}. */
 export interface PanalStackProps {
@@ -39,9 +58,12 @@ export abstract class PanalStack extends TerraformStack {
       useAzureadAuth: true,
     });
     // subscription_id comes from ARM_SUBSCRIPTION_ID at plan time: it is not part of the design.
+    // azurerm 5 registers no resource provider by default (4.x registered a legacy set of ~60): the
+    // platform names the ones it uses, so a fresh subscription works and nothing else is registered.
     new AzurermProvider(this, 'azurerm', {
       features: [{ keyVault: [{ purgeSoftDeleteOnDestroy: false, recoverSoftDeletedKeyVaults: true }] }],
       storageUseAzuread: true,
+      resourceProvidersToRegister: [...AZURE_RESOURCE_PROVIDERS],
     });
     this.resourceGroup = new ResourceGroup(this, 'resource-group', {
       name: this.names.resourceGroup(props.stack),

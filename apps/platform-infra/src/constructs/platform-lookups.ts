@@ -1,8 +1,8 @@
-import { DataAzurermKubernetesCluster } from '@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster/index.js';
-import { DataAzurermMonitorActionGroup } from '@cdktf/provider-azurerm/lib/data-azurerm-monitor-action-group/index.js';
-import { DataAzurermLogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/data-azurerm-log-analytics-workspace/index.js';
-import { DataAzurermPrivateDnsZone } from '@cdktf/provider-azurerm/lib/data-azurerm-private-dns-zone/index.js';
-import { DataAzurermSubnet } from '@cdktf/provider-azurerm/lib/data-azurerm-subnet/index.js';
+import { DataAzurermKubernetesCluster } from '../imports/azurerm/data-azurerm-kubernetes-cluster/index.js';
+import { DataAzurermMonitorActionGroup } from '../imports/azurerm/data-azurerm-monitor-action-group/index.js';
+import { DataAzurermLogAnalyticsWorkspace } from '../imports/azurerm/data-azurerm-log-analytics-workspace/index.js';
+import { DataAzurermPrivateDnsZone } from '../imports/azurerm/data-azurerm-private-dns-zone/index.js';
+import { DataAzurermSubnet } from '../imports/azurerm/data-azurerm-subnet/index.js';
 import { Construct } from 'constructs';
 import type { PlatformNames } from '../naming';
 

@@ -1,11 +1,11 @@
-import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group/index.js';
-import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule/index.js';
-import { PrivateDnsZone } from '@cdktf/provider-azurerm/lib/private-dns-zone/index.js';
-import { PrivateDnsZoneVirtualNetworkLink } from '@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link/index.js';
-import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group/index.js';
-import { Subnet } from '@cdktf/provider-azurerm/lib/subnet/index.js';
-import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/subnet-network-security-group-association/index.js';
-import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network/index.js';
+import { NetworkSecurityGroup } from '../imports/azurerm/network-security-group/index.js';
+import { NetworkSecurityRule } from '../imports/azurerm/network-security-rule/index.js';
+import { PrivateDnsZone } from '../imports/azurerm/private-dns-zone/index.js';
+import { PrivateDnsZoneVirtualNetworkLink } from '../imports/azurerm/private-dns-zone-virtual-network-link/index.js';
+import type { ResourceGroup } from '../imports/azurerm/resource-group/index.js';
+import { Subnet } from '../imports/azurerm/subnet/index.js';
+import { SubnetNetworkSecurityGroupAssociation } from '../imports/azurerm/subnet-network-security-group-association/index.js';
+import { VirtualNetwork } from '../imports/azurerm/virtual-network/index.js';
 import { Construct } from 'constructs';
 import type { NetworkSettings } from '../environments/infra-environment';
 import type { PlatformNames } from '../naming';
@@ -86,9 +86,8 @@ export class PlatformNetwork extends Construct {
     const zone = (key: keyof typeof names.privateDnsZones) => {
       const z = new PrivateDnsZone(this, `dns-${key}`, { ...base, name: names.privateDnsZones[key] });
       new PrivateDnsZoneVirtualNetworkLink(this, `dns-${key}-link`, {
-        ...base,
         name: `${names.vnet}-link`,
-        privateDnsZoneName: z.name,
+        privateDnsZoneId: z.id,
         virtualNetworkId: this.vnet.id,
         registrationEnabled: false,
       });

@@ -1,7 +1,7 @@
-import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting/index.js';
-import { PostgresqlFlexibleServer } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server/index.js';
-import { PostgresqlFlexibleServerConfiguration } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-configuration/index.js';
-import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group/index.js';
+import { MonitorDiagnosticSetting } from '../imports/azurerm/monitor-diagnostic-setting/index.js';
+import { PostgresqlFlexibleServer } from '../imports/azurerm/postgresql-flexible-server/index.js';
+import { PostgresqlFlexibleServerConfiguration } from '../imports/azurerm/postgresql-flexible-server-configuration/index.js';
+import type { ResourceGroup } from '../imports/azurerm/resource-group/index.js';
 import { Construct } from 'constructs';
 import type { PostgresSettings } from '../environments/infra-environment';
 import { skipCheckov } from './checkov-skip';
@@ -45,7 +45,7 @@ export const POSTGRES_SERVER_PARAMETERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * PostgreSQL Flexible Server (BRIEF D11): General Purpose, zone-redundant HA (synchronous standby in
+ * PostgreSQL Flexible Server (ADR 0007): General Purpose, zone-redundant HA (synchronous standby in
  * another zone, zero data loss), private access only (delegated subnet + private DNS zone), built-in
  * PgBouncer, pgvector allow-listed, PITR with optional geo-redundant backup, a Sunday maintenance
  * window, Entra ID and password authentication (tenant roles log in with passwords through

@@ -7,7 +7,7 @@ export const REGULAR_POOL_PRIORITY = 10;
 
 /**
  * The `cluster-autoscaler-priority-expander` ConfigMap AKS's autoscaler reads when the profile says
- * `expander = priority` (BRIEF D3). Keys are priorities (highest wins; Microsoft's example reads the
+ * `expander = priority` (ADR 0009). Keys are priorities (highest wins; Microsoft's example reads the
  * other way round), values are regexes over node group (VMSS) names `aks-<pool>-<hash>-vmss`.
  * When spot capacity is missing, the scale-up times out after `max-node-provision-time` and the
  * autoscaler falls back to the next priority: the on-demand GPU pool.

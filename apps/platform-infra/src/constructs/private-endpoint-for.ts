@@ -1,4 +1,4 @@
-import { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoint/index.js';
+import { PrivateEndpoint } from '../imports/azurerm/private-endpoint/index.js';
 import { Construct } from 'constructs';
 
 /** Props of {@link PrivateEndpointFor}. */

@@ -1,5 +1,5 @@
-import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault/index.js';
-import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting/index.js';
+import { KeyVault } from '../imports/azurerm/key-vault/index.js';
+import { MonitorDiagnosticSetting } from '../imports/azurerm/monitor-diagnostic-setting/index.js';
 import { Construct } from 'constructs';
 import { PrivateEndpointFor } from './private-endpoint-for';
 
@@ -29,7 +29,7 @@ export interface PrivateKeyVaultProps {
 }
 
 /**
- * A Key Vault as every vault of the platform is (BRIEF D12): Azure RBAC authorization (roles are
+ * A Key Vault as every vault of the platform is (docs/diseno/5-seguridad.md): Azure RBAC authorization (roles are
  * assigned at vault scope, never per secret), purge protection and soft delete, no public network
  * access (reachable through a private endpoint only), audit events to Log Analytics.
  * @see https://learn.microsoft.com/azure/key-vault/general/rbac-guide

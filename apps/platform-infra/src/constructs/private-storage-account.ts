@@ -1,5 +1,5 @@
-import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting/index.js';
-import { StorageAccount, type StorageAccountConfig } from '@cdktf/provider-azurerm/lib/storage-account/index.js';
+import { MonitorDiagnosticSetting } from '../imports/azurerm/monitor-diagnostic-setting/index.js';
+import { StorageAccount, type StorageAccountConfig } from '../imports/azurerm/storage-account/index.js';
 import { Construct } from 'constructs';
 import { skipCheckov } from './checkov-skip';
 import { PrivateEndpointFor } from './private-endpoint-for';
@@ -33,7 +33,7 @@ export interface PrivateStorageAccountProps {
  * TLS 1.2, no anonymous blobs, no local users, soft delete, and read/write/delete logs of its data
  * service sent to Log Analytics. Blob accounts are geo-zone-redundant (GZRS: a zone loss loses
  * nothing, a region loss keeps a copy) and keep versions (the model store is versioned by digest,
- * BRIEF D13). Premium file accounts only exist as LRS or ZRS: they are ZRS.
+ * ADR 0010). Premium file accounts only exist as LRS or ZRS: they are ZRS.
  * @see https://learn.microsoft.com/azure/storage/common/storage-network-security
  * @see https://learn.microsoft.com/azure/storage/files/files-nfs-protocol
  */

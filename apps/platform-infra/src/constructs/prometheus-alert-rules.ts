@@ -1,7 +1,7 @@
-import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group/index.js';
-import { MonitorAlertPrometheusRuleGroup, type MonitorAlertPrometheusRuleGroupRule } from '@cdktf/provider-azurerm/lib/monitor-alert-prometheus-rule-group/index.js';
-import type { MonitorWorkspace } from '@cdktf/provider-azurerm/lib/monitor-workspace/index.js';
-import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group/index.js';
+import { MonitorActionGroup } from '../imports/azurerm/monitor-action-group/index.js';
+import { MonitorAlertPrometheusRuleGroup, type MonitorAlertPrometheusRuleGroupRule } from '../imports/azurerm/monitor-alert-prometheus-rule-group/index.js';
+import type { MonitorWorkspace } from '../imports/azurerm/monitor-workspace/index.js';
+import type { ResourceGroup } from '../imports/azurerm/resource-group/index.js';
 import { durationSeconds, isAlertRule, type AlertSeverity, type PromDuration, type RuleGroup } from '@panal/observability';
 import { Construct } from 'constructs';
 

@@ -1,7 +1,7 @@
-import { KeyVaultSecret } from '@cdktf/provider-azurerm/lib/key-vault-secret/index.js';
-import { PostgresqlFlexibleServerDatabase } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-database/index.js';
-import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment/index.js';
-import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container/index.js';
+import { KeyVaultSecret } from '../imports/azurerm/key-vault-secret/index.js';
+import { PostgresqlFlexibleServerDatabase } from '../imports/azurerm/postgresql-flexible-server-database/index.js';
+import { RoleAssignment } from '../imports/azurerm/role-assignment/index.js';
+import { StorageContainer } from '../imports/azurerm/storage-container/index.js';
 import { Password } from '@cdktf/provider-random/lib/password/index.js';
 import { TenantWorkloads } from '@panal/k8s-constructs';
 import { TENANT_KEY_VAULT_SECRETS, tenantDatabaseName, tenantKeyVaultName, tenantUploadsContainerName, type Tenant, type TenantSecret } from '@panal/tenant-config';

@@ -1,5 +1,5 @@
-import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential/index.js';
-import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity/index.js';
+import { FederatedIdentityCredential } from '../imports/azurerm/federated-identity-credential/index.js';
+import { UserAssignedIdentity } from '../imports/azurerm/user-assigned-identity/index.js';
 import { Construct } from 'constructs';
 
 /** Props of {@link WorkloadIdentity}. */
@@ -33,8 +33,7 @@ export class WorkloadIdentity extends Construct {
     this.identity = new UserAssignedIdentity(this, 'identity', { name: props.name, resourceGroupName: props.resourceGroupName, location: props.location });
     new FederatedIdentityCredential(this, 'federated-credential', {
       name: `${props.namespace}-${props.serviceAccount}`,
-      resourceGroupName: props.resourceGroupName,
-      parentId: this.identity.id,
+      userAssignedIdentityId: this.identity.id,
       issuer: props.oidcIssuerUrl,
       subject: `system:serviceaccount:${props.namespace}:${props.serviceAccount}`,
       audience: ['api://AzureADTokenExchange'],

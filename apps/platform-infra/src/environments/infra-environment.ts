@@ -96,7 +96,7 @@ export interface GitOpsSettings {
 export interface InfraEnvironment {
   /** Environment name: folder under `dist/terraform/` and `environments/`. */
   readonly name: string;
-  /** Azure region (3 availability zones and H100 capacity: BRIEF D1). */
+  /** Azure region (3 availability zones and H100 capacity: ADR 0006). */
   readonly region: string;
   /** Prefix of globally unique Azure names; the same value as `azure.namePrefix` in `environments/<env>/environment.yaml`. */
   readonly namePrefix: string;

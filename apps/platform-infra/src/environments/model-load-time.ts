@@ -1,5 +1,5 @@
 /**
- * Load-time arithmetic of the hot model copy (BRIEF D13): Azure Files Premium (provisioned v1)
+ * Load-time arithmetic of the hot model copy (ADR 0010): Azure Files Premium (provisioned v1)
  * gives a share a baseline throughput that grows with its provisioned size, so the share is sized
  * for the time it takes a new GPU node to read the largest model.
  * @see https://learn.microsoft.com/azure/storage/files/understanding-billing#provisioned-v1-model

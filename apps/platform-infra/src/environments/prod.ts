@@ -3,7 +3,7 @@ import { addressPlan } from './address-plan';
 import type { InfraEnvironment } from './infra-environment';
 
 /**
- * Production: Sweden Central (3 zones, H100 NVL capacity: BRIEF D1), the platform-model pools as
+ * Production: Sweden Central (3 zones, H100 NVL capacity: ADR 0006), the platform-model pools as
  * they are, zone-redundant PostgreSQL with geo-redundant backups.
  * Identifiers are placeholders (all-zero GUIDs): nothing here is a secret.
  */

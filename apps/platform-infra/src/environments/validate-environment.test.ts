@@ -39,7 +39,7 @@ describe('environments', () => {
     expect(PROD.postgres.geoRedundantBackup).toBe(true);
   });
 
-  it('sizes the prod model share so 40 GiB loads in under 3 minutes (BRIEF D13 arithmetic)', () => {
+  it('sizes the prod model share so 40 GiB loads in under 3 minutes (ADR 0010 arithmetic)', () => {
     expect(premiumFilesThroughputMiBps(1024)).toBe(203);
     expect(modelLoadMinutes(40, 1024)).toBeCloseTo(3.36, 1);
     expect(premiumFilesThroughputMiBps(PROD.modelStorage.nfsShareGiB)).toBe(305);

@@ -1,7 +1,7 @@
 import '../testing/cdktf-matchers';
-import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster/index.js';
-import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool/index.js';
-import { MonitorDataCollectionRule } from '@cdktf/provider-azurerm/lib/monitor-data-collection-rule/index.js';
+import { KubernetesCluster } from '../imports/azurerm/kubernetes-cluster/index.js';
+import { KubernetesClusterNodePool } from '../imports/azurerm/kubernetes-cluster-node-pool/index.js';
+import { MonitorDataCollectionRule } from '../imports/azurerm/monitor-data-collection-rule/index.js';
 import { CPU_POOLS, CRITICAL_ADDONS_ONLY_TAINT, DEFAULT_NODE_POOLS, GPU_POOLS, GPU_TAINT, NodePool, SPOT_TAINT } from '@panal/platform-model';
 import { describe, expect, it } from 'vitest';
 import { formatTaint } from '../constructs/aks-node-pool';
@@ -44,6 +44,10 @@ describe('AksStack', () => {
     expect(synth).toHaveResourceWithProperties(KubernetesCluster, {
       auto_scaler_profile: expect.objectContaining({ expander: 'priority', balance_similar_node_groups: true, max_node_provisioning_time: '10m', scale_down_unneeded: '10m' }),
     });
+  });
+
+  it('scales the explicit pools with the cluster autoscaler, not node auto-provisioning (ADR 0009)', () => {
+    expect(synth).toHaveResourceWithProperties(KubernetesCluster, { node_provisioning_profile: { mode: 'Manual' } });
   });
 
   it('makes the platform-model system pool the default pool: 3 nodes over 3 zones, critical add-ons only', () => {

@@ -1,4 +1,4 @@
-import { DataAzurermMonitorWorkspace } from '@cdktf/provider-azurerm/lib/data-azurerm-monitor-workspace/index.js';
+import { DataAzurermMonitorWorkspace } from '../imports/azurerm/data-azurerm-monitor-workspace/index.js';
 import type { Construct } from 'constructs';
 import { AksCluster } from '../constructs/aks-cluster';
 import { ClusterMonitoring } from '../constructs/cluster-monitoring';

@@ -1,8 +1,8 @@
 import '../testing/cdktf-matchers';
-import { PostgresqlFlexibleServer } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server/index.js';
-import { PostgresqlFlexibleServerActiveDirectoryAdministrator } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-active-directory-administrator/index.js';
-import { PostgresqlFlexibleServerConfiguration } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-configuration/index.js';
-import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-alert/index.js';
+import { PostgresqlFlexibleServer } from '../imports/azurerm/postgresql-flexible-server/index.js';
+import { PostgresqlFlexibleServerActiveDirectoryAdministrator } from '../imports/azurerm/postgresql-flexible-server-active-directory-administrator/index.js';
+import { PostgresqlFlexibleServerConfiguration } from '../imports/azurerm/postgresql-flexible-server-configuration/index.js';
+import { MonitorMetricAlert } from '../imports/azurerm/monitor-metric-alert/index.js';
 import { describe, expect, it } from 'vitest';
 import { DEV } from '../environments/dev';
 import { PROD } from '../environments/prod';

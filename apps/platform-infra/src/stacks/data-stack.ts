@@ -1,6 +1,6 @@
-import { DataAzurermKeyVault } from '@cdktf/provider-azurerm/lib/data-azurerm-key-vault/index.js';
-import { KeyVaultSecret } from '@cdktf/provider-azurerm/lib/key-vault-secret/index.js';
-import { PostgresqlFlexibleServerActiveDirectoryAdministrator } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-active-directory-administrator/index.js';
+import { DataAzurermKeyVault } from '../imports/azurerm/data-azurerm-key-vault/index.js';
+import { KeyVaultSecret } from '../imports/azurerm/key-vault-secret/index.js';
+import { PostgresqlFlexibleServerActiveDirectoryAdministrator } from '../imports/azurerm/postgresql-flexible-server-active-directory-administrator/index.js';
 import { Password } from '@cdktf/provider-random/lib/password/index.js';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider/index.js';
 import { azureMetricAlertsFor } from '@panal/observability';

@@ -1,8 +1,8 @@
 import '../testing/cdktf-matchers';
-import { PrivateDnsZone } from '@cdktf/provider-azurerm/lib/private-dns-zone/index.js';
-import { Subnet } from '@cdktf/provider-azurerm/lib/subnet/index.js';
-import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/subnet-network-security-group-association/index.js';
-import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network/index.js';
+import { PrivateDnsZone } from '../imports/azurerm/private-dns-zone/index.js';
+import { Subnet } from '../imports/azurerm/subnet/index.js';
+import { SubnetNetworkSecurityGroupAssociation } from '../imports/azurerm/subnet-network-security-group-association/index.js';
+import { VirtualNetwork } from '../imports/azurerm/virtual-network/index.js';
 import { describe, expect, it } from 'vitest';
 import { PROD } from '../environments/prod';
 import { resourcesOf, synthStack } from '../testing/synth-stack';

@@ -1,9 +1,9 @@
 import '../testing/cdktf-matchers';
-import { ApplicationInsights } from '@cdktf/provider-azurerm/lib/application-insights/index.js';
-import { DashboardGrafana } from '@cdktf/provider-azurerm/lib/dashboard-grafana/index.js';
-import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace/index.js';
-import { MonitorAlertPrometheusRuleGroup } from '@cdktf/provider-azurerm/lib/monitor-alert-prometheus-rule-group/index.js';
-import { MonitorWorkspace } from '@cdktf/provider-azurerm/lib/monitor-workspace/index.js';
+import { ApplicationInsights } from '../imports/azurerm/application-insights/index.js';
+import { DashboardGrafana } from '../imports/azurerm/dashboard-grafana/index.js';
+import { LogAnalyticsWorkspace } from '../imports/azurerm/log-analytics-workspace/index.js';
+import { MonitorAlertPrometheusRuleGroup } from '../imports/azurerm/monitor-alert-prometheus-rule-group/index.js';
+import { MonitorWorkspace } from '../imports/azurerm/monitor-workspace/index.js';
 import { panalRuleGroups } from '@panal/observability';
 import { describe, expect, it } from 'vitest';
 import { PROD } from '../environments/prod';

@@ -1,7 +1,7 @@
 import '../testing/cdktf-matchers';
-import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault/index.js';
-import { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoint/index.js';
-import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-alert/index.js';
+import { KeyVault } from '../imports/azurerm/key-vault/index.js';
+import { PrivateEndpoint } from '../imports/azurerm/private-endpoint/index.js';
+import { MonitorMetricAlert } from '../imports/azurerm/monitor-metric-alert/index.js';
 import { describe, expect, it } from 'vitest';
 import { PROD } from '../environments/prod';
 import { synthStack } from '../testing/synth-stack';

@@ -1,5 +1,5 @@
-import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config/index.js';
-import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment/index.js';
+import { DataAzurermClientConfig } from '../imports/azurerm/data-azurerm-client-config/index.js';
+import { RoleAssignment } from '../imports/azurerm/role-assignment/index.js';
 import { azureMetricAlertsFor } from '@panal/observability';
 import type { Construct } from 'constructs';
 import { AzureMetricAlerts } from '../constructs/azure-metric-alerts';

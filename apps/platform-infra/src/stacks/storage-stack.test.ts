@@ -1,7 +1,7 @@
 import '../testing/cdktf-matchers';
-import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account/index.js';
-import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container/index.js';
-import { StorageShare } from '@cdktf/provider-azurerm/lib/storage-share/index.js';
+import { StorageAccount } from '../imports/azurerm/storage-account/index.js';
+import { StorageContainer } from '../imports/azurerm/storage-container/index.js';
+import { StorageShare } from '../imports/azurerm/storage-share/index.js';
 import { describe, expect, it } from 'vitest';
 import { PROD } from '../environments/prod';
 import { resourcesOf, synthStack } from '../testing/synth-stack';

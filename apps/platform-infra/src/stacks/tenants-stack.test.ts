@@ -1,10 +1,10 @@
 import '../testing/cdktf-matchers';
-import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential/index.js';
-import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault/index.js';
-import { KeyVaultSecret } from '@cdktf/provider-azurerm/lib/key-vault-secret/index.js';
-import { PostgresqlFlexibleServerDatabase } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-database/index.js';
-import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container/index.js';
-import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity/index.js';
+import { FederatedIdentityCredential } from '../imports/azurerm/federated-identity-credential/index.js';
+import { KeyVault } from '../imports/azurerm/key-vault/index.js';
+import { KeyVaultSecret } from '../imports/azurerm/key-vault-secret/index.js';
+import { PostgresqlFlexibleServerDatabase } from '../imports/azurerm/postgresql-flexible-server-database/index.js';
+import { StorageContainer } from '../imports/azurerm/storage-container/index.js';
+import { UserAssignedIdentity } from '../imports/azurerm/user-assigned-identity/index.js';
 import { loadTenants, TENANT_KEY_VAULT_SECRETS, tempTenantsRepo, tenantKeyVaultName, validTenantYaml } from '@panal/tenant-config';
 import { describe, expect, it } from 'vitest';
 import { PROD } from '../environments/prod';

@@ -1,7 +1,7 @@
-import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config/index.js';
-import { DataAzurermPostgresqlFlexibleServer } from '@cdktf/provider-azurerm/lib/data-azurerm-postgresql-flexible-server/index.js';
-import { DataAzurermStorageAccount } from '@cdktf/provider-azurerm/lib/data-azurerm-storage-account/index.js';
-import { DataAzurermUserAssignedIdentity } from '@cdktf/provider-azurerm/lib/data-azurerm-user-assigned-identity/index.js';
+import { DataAzurermClientConfig } from '../imports/azurerm/data-azurerm-client-config/index.js';
+import { DataAzurermPostgresqlFlexibleServer } from '../imports/azurerm/data-azurerm-postgresql-flexible-server/index.js';
+import { DataAzurermStorageAccount } from '../imports/azurerm/data-azurerm-storage-account/index.js';
+import { DataAzurermUserAssignedIdentity } from '../imports/azurerm/data-azurerm-user-assigned-identity/index.js';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider/index.js';
 import type { Tenant } from '@panal/tenant-config';
 import { TerraformOutput } from 'cdktf';

@@ -6,6 +6,7 @@ import { ConfigError, validTenantYaml } from '@panal/tenant-config';
 import { describe, expect, it } from 'vitest';
 import { INFRA_ENVIRONMENTS } from '../environments';
 import { STACK_NAMES } from '../naming';
+import { pinnedProvider } from '../../scripts/azurerm-bindings';
 import { renderInfra, TENANTS_DIR } from './render-infra';
 
 const repoRoot = resolve(import.meta.dirname, '../../../..');
@@ -39,10 +40,10 @@ describe('renderInfra', () => {
     }
   });
 
-  it('pins the providers the prebuilt bindings were generated for', () => {
+  it('pins the providers the bindings were generated for (azurerm: tools/terraform/versions.env)', () => {
     const pins = Object.assign({}, ...[...files.values()].map((c) => JSON.parse(c).terraform.required_providers));
     expect(pins).toEqual({
-      azurerm: { source: 'azurerm', version: '4.55.0' },
+      azurerm: { source: 'hashicorp/azurerm', version: pinnedProvider('azurerm').version },
       azuread: { source: 'hashicorp/azuread', version: '3.7.0' },
       helm: { source: 'helm', version: '3.1.1' },
       random: { source: 'hashicorp/random', version: '3.7.2' },
