@@ -128,10 +128,10 @@ describe('real model server on the read-only model store', () => {
       body: JSON.stringify({ model: missing, messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(openai.status).toBe(404);
-    expect(((await openai.json()) as { error: { message: string } }).error.message).toContain(`"${missing}" not found`);
+    expect(((await openai.json()) as { error: { message: string } }).error.message).toContain(`'${missing}' not found`);
     const native = await fetch(`${server.url}/api/chat`, { method: 'POST', body: JSON.stringify({ model: missing, messages: [{ role: 'user', content: 'hi' }] }) });
     expect(native.status).toBe(404);
-    expect(((await native.json()) as { error: string }).error).toContain(`"${missing}" not found`);
+    expect(((await native.json()) as { error: string }).error).toContain(`'${missing}' not found`);
     expect(server.log()).not.toMatch(/pulling|registry\.ollama\.ai\/v2/);
   });
 

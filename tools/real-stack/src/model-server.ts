@@ -145,7 +145,11 @@ export async function startModelServer(opts: ModelServerOptions): Promise<Runnin
     await waitHttp(`${url}${probe}`, budgetMs, exited, () => output.join(''));
     const hook = container.lifecycle?.postStart?.exec?.command;
     if ((opts.preload ?? true) && hook) {
-      await run(hook[0]!, hook.slice(1), { env: processEnv, timeout: budgetMs }).catch((err: Error & { stderr?: string }) => {
+      // Kubernetes runs exec hooks without stdin; `ollama run` reads an open stdin into the prompt
+      // and would wait for its end, so it gets an already closed one.
+      const pending = run(hook[0]!, hook.slice(1), { env: processEnv, timeout: budgetMs });
+      pending.child.stdin?.end();
+      await pending.catch((err: Error & { stderr?: string }) => {
         throw new Error(`postStart hook ${JSON.stringify(hook)} of ${path} failed: ${err.stderr || err.message}\nserver log:\n${output.join('').slice(-4000)}`);
       });
     }
