@@ -36,7 +36,7 @@ async function main() {
       await applyManifests(cluster, manifests);
       // KEDA's part (stand-in, no demand): premium models go to rest at 0 replicas after their cooldown.
       const keda = new KedaActivationStandIn(cluster, new DemandSignal());
-      keda.start();
+      await keda.start();
       // Settled: every pod that can be placed is bound and no GPU node is left from the first sync.
       const settled = await waitFor('the platform to settle', cluster.scaled(3600), async () => {
         const s = await snapshot(cluster);

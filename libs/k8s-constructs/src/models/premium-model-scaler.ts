@@ -48,7 +48,7 @@ export interface PremiumModelScalerProps {
 export const PREMIUM_PRIORITY_CLASS = 'panal-premium-model';
 
 /**
- * Scale to zero for the premium pool (BRIEF D7): a KEDA ScaledObject with `minReplicaCount: 0`
+ * Scale to zero for the premium pool (no GPU node at rest, docs/modelos-y-gpu.md): a KEDA ScaledObject with `minReplicaCount: 0`
  * over two Prometheus queries of the inference gateway's metrics, authenticated with workload
  * identity to Azure Monitor managed Prometheus.
  *

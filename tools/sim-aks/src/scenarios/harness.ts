@@ -39,7 +39,7 @@ export async function startPlatform(scenario: string, title: string, manifests: 
   recorder.mark('plataforma aplicada');
   const signal = new DemandSignal(cluster.scaled(cluster.timings.demand.metricVisibilityLag));
   const keda = new KedaActivationStandIn(cluster, signal);
-  keda.start();
+  await keda.start();
   return {
     cluster,
     signal,
