@@ -21,8 +21,8 @@ const MODEL = 'llama3:8b';
  * inference gateway (rendered gateway.json, the tenant's key from a local Key Vault stand-in) -> the
  * real model server (rendered Deployment) serving a generated tiny model from the store.
  */
-// Skipped: the model server's rendered postStart preload (`ollama run llama3:8b ""`) failed in the first run here (2026-12-02); re-enable once model-server.ts is green.
-describe.skip('OpenWebUI chat through the real inference gateway and model server', () => {
+
+describe('OpenWebUI chat through the real inference gateway and model server', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
   let pg: PostgresCluster;
   let bouncer: PgBouncer;
