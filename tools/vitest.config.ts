@@ -1,5 +1,6 @@
 import { mergeConfig } from 'vitest/config';
 import { projectVitestConfig } from '../vitest.shared.ts';
 
-// tools/sim-aks is a project of its own (nx project `sim-aks`) with its own test run.
-export default mergeConfig(projectVitestConfig('tools'), { test: { exclude: ['sim-aks/**'] } });
+// tools/sim-aks and tools/real-stack are projects of their own (nx projects `sim-aks`, `real-stack`)
+// with their own test runs: without this they would run twice.
+export default mergeConfig(projectVitestConfig('tools'), { test: { exclude: ['sim-aks/**', 'real-stack/**'] } });
