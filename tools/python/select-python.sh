@@ -23,7 +23,7 @@ if ! "${py}" -c 'import ensurepip, venv' 2>/dev/null; then
   command -v apt-get >/dev/null && [[ "$(id -u)" == 0 ]] ||
     die "Debian's python3 lacks the venv module: run 'apt-get install python3-venv' as root"
   echo "select-python.sh: installing python3-venv (apt) for ${py}" >&2
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; } >&2 ||
+  { apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq python3-venv; } >&2 ||
     die "apt-get install python3-venv failed"
 fi
 echo "${py}"

@@ -21,8 +21,8 @@ py="${PANAL_PYTHON:-/usr/bin/python3}"
 if ! "${py}" -c 'import ensurepip, venv' 2>/dev/null; then
   [[ -z "${PANAL_PYTHON:-}" && "$(id -u)" == 0 ]] || die "${py} has no venv module (Debian: apt-get install python3-venv, as root)"
   echo "model-server-python.sh: installing python3-venv (apt) for ${py}" >&2
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >&2
+  apt-get -o DPkg::Lock::Timeout=900 update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq python3-venv >&2
 fi
 version="$("${py}" -c 'import platform; print(platform.python_version())')"
 key="$(sha256sum "${req}" | cut -c1-12)"

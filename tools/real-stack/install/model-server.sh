@@ -42,8 +42,8 @@ done
 if (( ${#missing[@]} > 0 )); then
   [[ "$(id -u)" == 0 ]] || die "Debian packages ${missing[*]} are missing: run 'apt-get install ${missing[*]}' as root"
   echo "model-server.sh: installing Debian packages: ${missing[*]}" >&2
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  apt-get -o DPkg::Lock::Timeout=900 update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
 mkdir -p "${cache}"

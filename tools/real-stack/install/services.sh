@@ -32,8 +32,8 @@ done
 for tool in make gcc dpkg-source; do command -v "${tool}" >/dev/null || missing+=(build-essential dpkg-dev); done
 if (( ${#missing[@]} > 0 )); then
   echo "services.sh: installing Debian packages: ${missing[*]}" >&2
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  "${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=900 update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 for pkg in "${!expected[@]}"; do
   v="$(dpkg-query -W -f='${Version}' "${pkg}")"
