@@ -17,6 +17,13 @@ export interface ModelSpec {
   readonly memoryGiB: number;
   /** Concurrent requests one replica serves (`OLLAMA_NUM_PARALLEL`). */
   readonly numParallel: number;
+  /**
+   * Whether the model's Ollama template accepts `tools` in a chat request. Ollama answers 400
+   * "does not support tools" otherwise; Llama 3.0 has no tool template (tool calling came with 3.1),
+   * Mistral 7B v0.3 has one.
+   * @see https://ollama.com/search?c=tools
+   */
+  readonly toolCalling: boolean;
 }
 
 /**
@@ -26,9 +33,9 @@ export interface ModelSpec {
  * @see https://ollama.com/library/mistral/tags
  */
 export const MODEL_CATALOGUE: Readonly<Record<ModelId, ModelSpec>> = {
-  'llama3:8b': { id: 'llama3:8b', pool: 'standard', slug: 'llama3-8b', weightsGiB: 4.7, memoryGiB: 8, numParallel: 4 },
-  'mistral:7b': { id: 'mistral:7b', pool: 'standard', slug: 'mistral-7b', weightsGiB: 4.1, memoryGiB: 8, numParallel: 4 },
-  'llama3:70b': { id: 'llama3:70b', pool: 'premium', slug: 'llama3-70b', weightsGiB: 40, memoryGiB: 48, numParallel: 4 },
+  'llama3:8b': { id: 'llama3:8b', pool: 'standard', slug: 'llama3-8b', weightsGiB: 4.7, memoryGiB: 8, numParallel: 4, toolCalling: false },
+  'mistral:7b': { id: 'mistral:7b', pool: 'standard', slug: 'mistral-7b', weightsGiB: 4.1, memoryGiB: 8, numParallel: 4, toolCalling: true },
+  'llama3:70b': { id: 'llama3:70b', pool: 'premium', slug: 'llama3-70b', weightsGiB: 40, memoryGiB: 48, numParallel: 4, toolCalling: false },
 };
 
 /** Namespace of a model pool. */

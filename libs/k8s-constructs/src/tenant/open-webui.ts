@@ -1,8 +1,10 @@
 import {
   MIGRATION_JOB_SIZE,
+  MODEL_CATALOGUE,
   openWebUiClientTimeoutSeconds,
   OPEN_WEBUI_SIZE,
   TENANT_KEY_VAULT_SECRETS,
+  TIER_PROFILES,
   tenantUploadsContainerName,
   type Environment,
   type Tenant,
@@ -48,6 +50,19 @@ export interface OpenWebUIProps {
    * @see https://docs.openwebui.com/getting-started/env-configuration
    */
   readonly threadPoolSize?: number;
+}
+
+/**
+ * OpenWebUI (≥ 0.12) sends its built-in tools with every chat typed in the UI ("native" function
+ * calling), and Ollama rejects the whole request for a model whose template has no tools ("does not
+ * support tools"): every chat with Llama 3 failed in the browser. When some model of the tenant's
+ * tier cannot take tools, the default model metadata turns the built-in tools off; an admin can
+ * still turn them on for one model in OpenWebUI (per-model settings win over the default).
+ * @see https://docs.openwebui.com/getting-started/env-configuration (DEFAULT_MODEL_METADATA)
+ */
+function builtinToolsEnv(tenant: Tenant): k8s.EnvVar[] {
+  const withoutTools = TIER_PROFILES[tenant.tier].models.filter((m) => !MODEL_CATALOGUE[m].toolCalling);
+  return withoutTools.length === 0 ? [] : [{ name: 'DEFAULT_MODEL_METADATA', value: JSON.stringify({ capabilities: { builtin_tools: false } }) }];
 }
 
 /** Keys of the synced Secret, one per Key Vault secret. */
@@ -115,6 +130,7 @@ export class OpenWebUI extends Construct {
       { name: 'ENABLE_OPENAI_API', value: 'true' },
       { name: 'OPENAI_API_BASE_URL', value: `http://${gw.service}.${gw.namespace}.svc.cluster.local:${gw.port}/v1` },
       fromSecret('OPENAI_API_KEY', 'inferenceGatewayKey'),
+      ...builtinToolsEnv(tenant),
       // Outlast the gateway's wait for a premium model starting from zero (the first request waits, it does not fail).
       { name: 'AIOHTTP_CLIENT_TIMEOUT', value: String(openWebUiClientTimeoutSeconds()) },
       // Uploads in the tenant's own Blob container, authenticated by workload identity.
