@@ -18,7 +18,7 @@ NODE_STAMP := node_modules/.panal-npm-ci
 NX := node_modules/.bin/nx
 TSX := node_modules/.bin/tsx
 
-.PHONY: help setup synth test bench bench-sim bench-gateway affected providers clean-cache usage-report sim-up sim-down sim-status sim-report
+.PHONY: help setup synth stack stack-down test bench bench-sim bench-gateway affected providers clean-cache usage-report sim-up sim-down sim-status sim-report
 
 help: ## List every entry point
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -35,6 +35,12 @@ SIM ?= 1
 synth: $(NODE_STAMP) ## Synthesize the whole platform (dist/), then bring it up on the simulated AKS and print its status (SIM=0 skips)
 	$(NX) run-many -t synth --outputStyle=stream
 	@if [ "$(SIM)" != "0" ]; then $(MAKE) --no-print-directory sim-up; fi
+
+stack: $(NODE_STAMP) ## Bring the real application stack up from dist/manifests (OpenWebUI per example tenant, gateway, Ollama, PostgreSQL, Redis) and print each tenant's URL and login; Ctrl-C stops it (TENANTS=a,b REPLICAS=n)
+	$(TSX) tools/real-stack/src/cli.ts up $${TENANTS:+--tenants $$TENANTS} $${REPLICAS:+--replicas $$REPLICAS}
+
+stack-down: $(NODE_STAMP) ## Stop a running `make stack` (from another shell)
+	$(TSX) tools/real-stack/src/cli.ts down
 
 sim-up: $(NODE_STAMP) ## Start the simulated AKS (replacing a running one), apply dist/manifests, print the status
 	$(TSX) tools/sim-aks/src/cli.ts up

@@ -1,18 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { inferenceGatewayConfigSchema, MODEL_CATALOGUE, modelPoolNamespace, OLLAMA_PORT, type InferenceGatewayConfig } from '@panal/tenant-config';
-import { startGateway, type RunningGateway } from '../../../apps/inference-gateway/src/server';
-import { buildModelStore, REPO_ROOT } from './model-store';
+import type { RunningGateway } from '../../../apps/inference-gateway/src/server';
+import { startRenderedGateway } from './gateway';
+import { buildModelStore } from './model-store';
 import { startModelServer, type RunningModelServer } from './model-server';
 import { ensureOpenWebUIInstalled, randomSecret, runMigrationJob, startOpenWebUIReplica, tenantRuntime, type OpenWebUIReplica } from './openwebui';
 import { bootstrapTenantDatabase, freePort, startPgBouncer, startPostgres, startRedis, type PgBouncer, type PostgresCluster, type Redis } from './services';
 
-const GATEWAY_DIR = join(REPO_ROOT, 'dist/manifests/cluster-addons/inference-gateway');
 const TENANT = 'acme';
 const MODEL = 'llama3:8b';
 
@@ -45,32 +43,9 @@ describe('OpenWebUI chat through the real inference gateway and model server', (
     server = await startModelServer({ storeDir, model: MODEL });
     cleanups.push(() => server.stop());
 
-    const cm = parse(await readFile(join(GATEWAY_DIR, 'configmap-inference-gateway.yaml'), 'utf8'));
-    const rendered = inferenceGatewayConfigSchema.parse(JSON.parse(cm.data['gateway.json']));
-    // Local stand-in for the gateway's Key Vault CSI mount: the tenant key file named in its SecretProviderClass.
-    const keysDir = join(root, 'gateway-keys');
+    // The gateway with its rendered gateway.json; the tenant key comes from a local Key Vault stand-in.
     const key = `standin-${TENANT}-${randomBytes(16).toString('hex')}`;
-    for (const t of rendered.tenants) {
-      const spc = parse(await readFile(join(GATEWAY_DIR, `secretproviderclass-tenant-key-${t.id}.yaml`), 'utf8'));
-      await mkdir(join(keysDir, t.id), { recursive: true });
-      for (const o of parse(spc.spec.parameters.objects).array.map((x: string) => parse(x))) {
-        await writeFile(join(keysDir, t.id, o.objectAlias ?? o.objectName), `${t.id === TENANT ? key : randomSecret()}\n`);
-      }
-    }
-    const models = Object.fromEntries(
-      Object.entries(rendered.models).map(([id, m]) => [
-        id,
-        {
-          ...m,
-          upstreams: m.upstreams.map((u) => {
-            const spec = MODEL_CATALOGUE[MODEL];
-            // Only MODEL has a local server; every other upstream maps to the closed discard port.
-            return u === `http://ollama-${spec.slug}.${modelPoolNamespace(spec.pool)}.svc.cluster.local:${OLLAMA_PORT}` ? server.url : 'http://127.0.0.1:9';
-          }),
-        },
-      ]),
-    ) as InferenceGatewayConfig['models'];
-    gateway = await startGateway({ ...rendered, keysDir, models }, { host: '127.0.0.1', port: 0, metricsPort: 0 });
+    ({ gateway } = await startRenderedGateway({ root, keys: { [TENANT]: key }, modelServers: { [MODEL]: server.url }, randomKey: randomSecret }));
     cleanups.push(() => gateway.close());
     allowed = ((await (await fetch(`${gateway.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as any).data.map((m: { id: string }) => m.id);
 
