@@ -1,25 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOpenWebUIInstalled, randomSecret, REPO_ROOT, runMigrationJob, startOpenWebUIReplica, tenantRuntime, type OpenWebUIReplica, type TenantRuntime } from './openwebui';
+import { startOtelCollector, waitForSamples, type OtelCollector, type PromSample } from './otel-collector';
 import { bootstrapTenantDatabase, freePort, startPgBouncer, startPostgres, startRedis, type PgBouncer, type PostgresCluster, type Redis, type TenantDatabase } from './services';
 import { execFileSync } from 'node:child_process';
-
-/** A real OTLP/HTTP receiver: records every request (path, content type, raw protobuf body). */
-function startOtlpReceiver(port: number): Promise<{ server: Server; requests: { path: string; contentType: string; body: Buffer }[] }> {
-  const requests: { path: string; contentType: string; body: Buffer }[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests.push({ path: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), body: Buffer.concat(chunks) });
-      // An empty ExportMetricsServiceResponse is a valid (zero-length) protobuf message.
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  return new Promise((ok) => server.listen(port, '127.0.0.1', () => ok({ server, requests })));
-}
 
 async function api(base: string, path: string, opts: { token?: string; body?: unknown; method?: string } = {}): Promise<{ status: number; json: any }> {
   const res = await fetch(`${base}${path}`, {
@@ -47,7 +32,9 @@ describe('OpenWebUI 0.12.4 from PyPI on real PostgreSQL (pgvector, PgBouncer) an
   const redis: Record<string, Redis> = {};
   const dbs: Record<string, TenantDatabase> = {};
   const rt: Record<string, TenantRuntime> = {};
-  let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  // One collector per tenant namespace: the k8sattributes stand-in knows the senders' Namespace from
+  // its option (all replicas connect from 127.0.0.1; in the cluster the connection finds the pod).
+  const collectors: Record<string, OtelCollector> = {};
   let a1: OpenWebUIReplica;
   let a2: OpenWebUIReplica;
   let b1: OpenWebUIReplica;
@@ -60,15 +47,17 @@ describe('OpenWebUI 0.12.4 from PyPI on real PostgreSQL (pgvector, PgBouncer) an
     pg = await startPostgres();
     for (const t of [STANDARD, PREMIUM]) dbs[t] = await bootstrapTenantDatabase(pg, t);
     bouncer = await startPgBouncer(pg, Object.values(dbs));
-    const otlpPort = await freePort();
-    otlp = await startOtlpReceiver(otlpPort);
+    const t1 = Date.now();
+    for (const t of [STANDARD, PREMIUM]) collectors[t] = await startOtelCollector({ sourceNamespace: `tenant-${t}` });
+    figures.otelCollectorsStartMs = Date.now() - t1;
     // No inference gateway in this suite: its Service maps to a loopback port nobody listens on.
     const closedPort = await freePort();
     for (const t of [STANDARD, PREMIUM]) {
       redis[t] = await startRedis();
       const services = {
         [`redis.tenant-${t}:6379`]: `127.0.0.1:${redis[t].port}`,
-        'otel-collector.observability:4318': `127.0.0.1:${otlpPort}`,
+        // The rendered collector Service (otel-collector.observability:4318) -> this tenant's collector.
+        ...collectors[t].services,
         'inference-gateway.inference-gateway:8080': `127.0.0.1:${closedPort}`,
       };
       rt[t] = tenantRuntime(t, venv, services, {
@@ -95,7 +84,7 @@ describe('OpenWebUI 0.12.4 from PyPI on real PostgreSQL (pgvector, PgBouncer) an
     writeFileSync(join(out, 'openwebui-figures.json'), JSON.stringify(figures, null, 2) + '\n');
     console.log('OpenWebUI figures', figures);
     await Promise.allSettled([a1?.stop(), a2?.stop(), b1?.stop()]);
-    await Promise.allSettled([bouncer?.stop(), ...Object.values(redis).map((r) => r.stop()), new Promise((ok) => (otlp ? otlp.server.close(ok) : ok(undefined)))]);
+    await Promise.allSettled([bouncer?.stop(), ...Object.values(redis).map((r) => r.stop()), ...Object.values(collectors).map((c) => c.stop())]);
     await pg?.stop();
   });
 
@@ -161,15 +150,30 @@ describe('OpenWebUI 0.12.4 from PyPI on real PostgreSQL (pgvector, PgBouncer) an
     expect(res.status).toBe(200);
   });
 
-  it('pushes metrics over OTLP/HTTP (protobuf) to /v1/metrics of the collector address the manifests configure', async () => {
-    const deadline = Date.now() + 60_000;
-    while (!otlp.requests.some((r) => r.path === '/v1/metrics') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
-    const metrics = otlp.requests.filter((r) => r.path === '/v1/metrics');
-    expect(metrics.length, `requests seen: ${JSON.stringify(otlp.requests.map((r) => r.path))}`).toBeGreaterThan(0);
-    expect(metrics[0].contentType).toBe('application/x-protobuf');
-    // Protobuf keeps strings verbatim: the service name and OpenWebUI's request counter are in the payload.
-    const body = Buffer.concat(metrics.map((m) => m.body)).toString('latin1');
-    expect(body).toContain('open-webui');
-    expect(body).toContain('http.server.requests');
+  it("pushes metrics over OTLP/HTTP to the rendered collector; they leave its prometheus exporter with the tenant and tier the rendered transform sets, without the attributes it deletes", async () => {
+    // webui.users.total counts the tenant database's users: A has the one who signed up, B none.
+    const tiers = { [STANDARD]: 'standard', [PREMIUM]: 'premium' };
+    const usersTotal = (s: PromSample[]) => s.filter((x) => x.name.startsWith('webui_users_total') && x.labels.job === 'open-webui');
+    for (const [t, users] of [[STANDARD, 1], [PREMIUM, 0]] as const) {
+      const [sample] = await waitForSamples(collectors[t], (s) => usersTotal(s).filter((x) => x.value === users), 90_000);
+      expect(sample.labels).toMatchObject({ tenant: t, tier: tiers[t] });
+    }
+    // The request counter of A's replicas, per route: the sign-in the tests above made is there, labelled acme.
+    const [signin] = await waitForSamples(collectors[STANDARD], (s) => s.filter((x) => x.name === 'http_server_requests_total' && x.labels.http_route === '/api/v1/auths/signin'), 90_000);
+    expect(signin.labels).toMatchObject({ tenant: STANDARD, tier: 'standard', http_method: 'POST', http_status_code: '200' });
+    expect(signin.value).toBeGreaterThanOrEqual(1);
+    for (const t of [STANDARD, PREMIUM]) {
+      const owui = (await collectors[t].scrape()).split('\n').filter((l) => l.includes('job="open-webui"'));
+      expect(owui.length).toBeGreaterThan(0);
+      // Every OpenWebUI series carries its own tenant only, and none of the deleted attributes.
+      for (const line of owui) {
+        expect(line).toContain(`tenant="${t}"`);
+        expect(line).not.toMatch(/[{,](url_full|http_url|user_[a-z_]*|session_[a-z_]*)="/);
+      }
+      // They came in over OTLP/HTTP: the rendered receiver opens only that protocol, and the collector counts it by transport.
+      const accepted = (await collectors[t].scrapeTelemetry()).split('\n').filter((l) => l.startsWith('otelcol_receiver_accepted_metric_points'));
+      expect(accepted).toHaveLength(1);
+      expect(accepted[0]).toMatch(/\{receiver="otlp",transport="http"\} [1-9]\d*$/);
+    }
   });
 });
