@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOtelCollectorBuilt, LOCAL_DEVIATIONS, localCollectorConfig, readRenderedCollector, startOtelCollector, validateCollectorConfig, waitForSamples, type CollectorConfig, type OtelCollector, type PromSample } from './otel-collector';
 
@@ -96,6 +97,13 @@ describe('OpenTelemetry Collector built from the Go module proxy, configured fro
     await Promise.allSettled(Object.values(collectors).map((c) => c.stop()));
   });
 
+  it('is the release the rendered Deployment runs (image tag = `otelcol --version`)', () => {
+    const tag = /:(\d+\.\d+\.\d+)$/.exec(readRenderedCollector().container.image)?.[1];
+    const built = /version (\d+\.\d+\.\d+)/.exec(execFileSync(bin, ['--version'], { encoding: 'utf8' }))?.[1];
+    expect(tag).toBeDefined();
+    expect(built).toBe(tag);
+  });
+
   it('the rendered config with exactly LOCAL_DEVIATIONS passes `otelcol validate`; the rendered one as is names components that need Kubernetes and Azure', async () => {
     const rendered = readRenderedCollector().config;
     const { config } = await localCollectorConfig(rendered, { sourceNamespace: 'tenant-acme' });
@@ -136,6 +144,14 @@ describe('OpenTelemetry Collector built from the Go module proxy, configured fro
     // It came in over OTLP/HTTP, the only protocol the rendered receiver opens.
     const accepted = (await collectors.acme.scrapeTelemetry()).split('\n').filter((l) => l.startsWith('otelcol_receiver_accepted_metric_points'));
     expect(accepted).toEqual([expect.stringMatching(/^otelcol_receiver_accepted_metric_points(_total)?\{receiver="otlp",transport="http"\} 1$/)]);
+  });
+
+  it("a client claiming another tenant in its own resource attributes is labelled with its namespace's tenant", async () => {
+    // The stand-in of k8sattributes inserts like the real one (never overwrites): only the rendered
+    // resource/drop-client-tenant processor before it removes the claim.
+    await postOtlp(collectors.acme, 'metrics', probeMetric(42, { 'service.name': 'spoofer', tenant: 'initech', tier: 'premium' }));
+    const spoofed = await waitForSamples(collectors.acme, (s) => s.filter((x) => x.name === PROBE && x.labels.job === 'spoofer'));
+    expect(probeProblems(spoofed, 'acme', 'standard')).toEqual([]);
   });
 
   it('mutations: a wrong tenant statement or a delete regex without url\\.full is caught by the same checks', async () => {

@@ -28,7 +28,7 @@ export function ensureOtelCollectorBuilt(): string {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- collector config: free-form YAML, read by the keys named at each use
 export type CollectorConfig = Record<string, any>;
 
-type Container = { name: string; args?: string[]; env?: { name: string; value?: string }[]; ports?: { name: string; containerPort: number }[]; readinessProbe?: { httpGet: { path: string; port: string | number } }; volumeMounts?: { name: string; mountPath: string }[] };
+type Container = { name: string; image: string; args?: string[]; env?: { name: string; value?: string }[]; ports?: { name: string; containerPort: number }[]; readinessProbe?: { httpGet: { path: string; port: string | number } }; volumeMounts?: { name: string; mountPath: string }[] };
 
 /** What the rendered manifests say about the collector. */
 export interface RenderedCollector {

@@ -36,7 +36,16 @@ describe('OtelCollector', () => {
       { tag_name: 'tier', key: 'panal.io/tier', from: 'namespace' },
     ]);
     expect(config.exporters.prometheus.resource_to_telemetry_conversion.enabled).toBe(false);
-    expect(config.service.pipelines.metrics.processors).toEqual(['memory_limiter', 'k8sattributes', 'transform/metric-labels', 'batch']);
+    expect(config.service.pipelines.metrics.processors).toEqual(['memory_limiter', 'resource/drop-client-tenant', 'k8sattributes', 'transform/metric-labels', 'batch']);
+    // k8sattributes keeps a resource attribute the client already sent: what a pod claims is dropped first, in every pipeline.
+    expect(config.processors['resource/drop-client-tenant'].attributes).toEqual([
+      { key: 'tenant', action: 'delete' },
+      { key: 'tier', action: 'delete' },
+    ]);
+    for (const p of Object.values(config.service.pipelines).filter(Boolean) as { processors: string[] }[]) {
+      expect(p.processors.indexOf('resource/drop-client-tenant')).toBeGreaterThanOrEqual(0);
+      expect(p.processors.indexOf('resource/drop-client-tenant')).toBeLessThan(p.processors.indexOf('k8sattributes'));
+    }
   });
 
   it('is HA: 3 replicas over zones, PDB, restricted pods, memory limiter below the container limit', () => {

@@ -60,7 +60,9 @@ export const METRIC_LABELS_KEPT = ['tenant', 'tier'] as const;
  * @see https://learn.microsoft.com/azure/azure-monitor/containers/opentelemetry-protocol-ingestion
  */
 export function otelCollectorConfig(o: OtelCollectorConfigOptions): OtelCollectorConfig {
-  const common = ['memory_limiter', 'k8sattributes'];
+  // k8sattributes never overwrites a resource attribute the client already sent, so a pod claiming
+  // `tenant`/`tier` itself would keep its claim: drop both first, then take them from the namespace.
+  const common = ['memory_limiter', 'resource/drop-client-tenant', 'k8sattributes'];
   const azure = o.azureExport;
   return {
     extensions: {
@@ -78,6 +80,12 @@ export function otelCollectorConfig(o: OtelCollectorConfigOptions): OtelCollecto
     processors: {
       // Check interval and limits as the collector's docs recommend: limit at 80 % of the container, spike 20 % of that.
       memory_limiter: { check_interval: '1s', limit_mib: Math.floor(o.memoryLimitMiB * 0.8), spike_limit_mib: Math.floor(o.memoryLimitMiB * 0.16) },
+      'resource/drop-client-tenant': {
+        attributes: [
+          { key: 'tenant', action: 'delete' },
+          { key: 'tier', action: 'delete' },
+        ],
+      },
       k8sattributes: {
         auth_type: 'serviceAccount',
         passthrough: false,

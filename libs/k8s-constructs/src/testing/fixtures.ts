@@ -28,7 +28,7 @@ export const TEST_ENVIRONMENT: Environment = {
     modelSeeder: 'registry.example.com/panal/model-seeder:10.30.1',
     nvidiaDevicePlugin: 'registry.example.com/nvidia/k8s-device-plugin:v0.18.0',
     dcgmExporter: 'registry.example.com/nvidia/k8s/dcgm-exporter:4.4.1-4.6.0-ubuntu22.04',
-    otelCollector: 'registry.example.com/otel/opentelemetry-collector-contrib:0.165.0',
+    otelCollector: 'registry.example.com/otel/opentelemetry-collector-contrib:0.161.0',
   },
 };
 
