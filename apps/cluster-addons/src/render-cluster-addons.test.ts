@@ -11,6 +11,7 @@ import {
   MODEL_CATALOGUE,
   TIER_PROFILES,
 } from '@panal/tenant-config';
+import { MODEL_SEED_RECORD_KEYS, MODEL_SEED_RECORD_NAME, MODEL_SEED_SHA256_ANNOTATION, modelSeedSha256 } from '@panal/k8s-constructs';
 import { evaluate } from '@marcbachmann/cel-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -156,6 +157,23 @@ describe('cluster-addons output', () => {
       expect(find('PersistentVolume', pvc.spec.volumeName).spec.csi.readOnly).toBe(true);
     }
     expect(find('PersistentVolumeClaim', 'model-store', 'model-store').spec.accessModes).toEqual(['ReadWriteMany']);
+  });
+
+  it('records the seeded catalogue and its hash in a non-hook ConfigMap applied after the seed hook, so a catalogue change makes addon-model-store OutOfSync', () => {
+    const jobs = objs.filter((o) => o.kind === 'Job' && o.metadata.namespace === 'model-store');
+    expect(jobs.map((j) => j.metadata.name)).toEqual(['model-seed']);
+    const [job] = jobs;
+    const record = find('ConfigMap', MODEL_SEED_RECORD_NAME, 'model-store');
+    const catalogue = JSON.parse(record.data![MODEL_SEED_RECORD_KEYS.catalogue]);
+    expect(catalogue).toEqual(Object.values(MODEL_CATALOGUE));
+    // Recomputed from the committed files: the hash covers the Job exactly as Argo CD will create it.
+    const sha = modelSeedSha256(catalogue, job.spec);
+    expect(record.data![MODEL_SEED_RECORD_KEYS.sha256]).toBe(sha);
+    expect(job.metadata.annotations![MODEL_SEED_SHA256_ANNOTATION]).toBe(sha);
+    expect(job.metadata.annotations!['argocd.argoproj.io/hook']).toBe('Sync');
+    expect(record.metadata.annotations?.['argocd.argoproj.io/hook']).toBeUndefined();
+    const wave = (o: Obj) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+    expect(wave(record)).toBeGreaterThan(wave(job));
   });
 
   it('hardens every container and sets requests and limits', () => {

@@ -3,7 +3,7 @@ import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { TEST_ENVIRONMENT, TEST_PLATFORM_CLIENT_IDS } from '../testing/fixtures';
 import { ModelPoolPolicies } from './model-pool-policies';
-import { ModelSeedJob } from './model-seed-job';
+import { MODEL_SEED_RECORD_KEYS, MODEL_SEED_RECORD_NAME, MODEL_SEED_SHA256_ANNOTATION, ModelSeedJob, modelSeedSha256, type ModelSeedJobProps } from './model-seed-job';
 import { ModelStoreVolume } from './model-store-volume';
 import { OllamaModel, type OllamaModelProps } from './ollama-model';
 import { PremiumModelScaler, type PremiumModelScalerProps } from './premium-model-scaler';
@@ -15,6 +15,15 @@ const ollama = (overrides: Partial<OllamaModelProps> = {}) => {
   new OllamaModel(chart, 'M', { model: llama8b, namespace: 'models-standard', image: TEST_ENVIRONMENT.images.ollama, modelStoreClaim: 'model-store', ...overrides });
   return Testing.synth(chart);
 };
+const seed = (overrides: Partial<ModelSeedJobProps> = {}) => {
+  const chart = Testing.chart();
+  new ModelSeedJob(chart, 'Seed', { namespace: 'model-store', environment: TEST_ENVIRONMENT, claimName: 'model-store', workloadIdentityClientId: TEST_PLATFORM_CLIENT_IDS.modelSeeder, ...overrides });
+  return Testing.synth(chart);
+};
+const mistral = MODEL_CATALOGUE['mistral:7b'];
+/** Argo CD's rule: objects annotated as hooks do not count towards an Application's sync status. */
+const isHook = (o: any) => o.metadata.annotations?.['argocd.argoproj.io/hook'] !== undefined;
+const wave = (o: any) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
 const scaler = (overrides: Partial<PremiumModelScalerProps> = {}) => {
   const chart = Testing.chart();
   new PremiumModelScaler(chart, 'S', { model: llama70b, namespace: 'models-premium', deploymentName: 'ollama-llama3-70b', prometheusQueryEndpoint: 'https://amw.example', ...overrides });
@@ -95,6 +104,65 @@ describe('model store, seeding and pool policies', () => {
     const job = manifest.find((o) => o.kind === 'Job');
     expect(job.metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
     expect(job.spec.template.spec.containers[0].command).toContain('--delete-destination=false');
+  });
+  it('fails on an empty model list', () => {
+    expect(() => seed({ models: [] })).toThrow('models must name at least one model to seed, but an empty list was provided');
+  });
+  it('fails on a model named twice', () => {
+    expect(() => seed({ models: [llama8b, mistral, llama8b] })).toThrow('models must name each model once, but llama3:8b was provided twice');
+  });
+});
+
+describe('ModelSeedJob re-runs when what it seeds changes (Argo CD sync status ignores hooks)', () => {
+  const record = (manifest: any[]) => manifest.find((o) => o.kind === 'ConfigMap' && o.metadata.name === MODEL_SEED_RECORD_NAME);
+  const job = (manifest: any[]) => manifest.find((o) => o.kind === 'Job');
+  /** What Argo CD compares to decide Synced or OutOfSync: every object that is not a hook. */
+  const tracked = (manifest: any[]) => manifest.filter((o) => !isHook(o));
+
+  it('records the whole catalogue by default, and the hash of catalogue and rendered Job spec', () => {
+    const manifest = seed();
+    const cm = record(manifest);
+    expect(JSON.parse(cm.data[MODEL_SEED_RECORD_KEYS.catalogue])).toEqual(Object.values(MODEL_CATALOGUE));
+    const sha = modelSeedSha256(Object.values(MODEL_CATALOGUE), job(manifest).spec);
+    expect(sha).toMatch(/^[0-9a-f]{64}$/);
+    expect(cm.data[MODEL_SEED_RECORD_KEYS.sha256]).toBe(sha);
+    expect(job(manifest).metadata.annotations[MODEL_SEED_SHA256_ANNOTATION]).toBe(sha);
+  });
+
+  it('tracks the record (not a hook) and applies it one wave after the seed hook, so a failed seed leaves it OutOfSync', () => {
+    const manifest = seed();
+    expect(isHook(record(manifest))).toBe(false);
+    expect(isHook(job(manifest))).toBe(true);
+    expect(job(manifest).metadata.annotations['argocd.argoproj.io/hook-delete-policy']).toBe('BeforeHookCreation');
+    expect(wave(record(manifest))).toBeGreaterThan(wave(job(manifest)));
+    // The Job runs as the seeder's identity: the ServiceAccount exists in an earlier wave.
+    expect(wave(manifest.find((o) => o.kind === 'ServiceAccount'))).toBeLessThan(wave(job(manifest)));
+  });
+
+  it('renders identical output for identical input', () => {
+    expect(seed()).toEqual(seed());
+    expect(seed({ models: [llama8b, mistral] })).toEqual(seed({ models: [{ ...llama8b }, { ...mistral }] }));
+  });
+
+  it.each([
+    ['a model removed', { models: [llama8b, mistral] }],
+    ['a model spec changed', { models: [{ ...llama8b, weightsGiB: 4.9 }, mistral, llama70b] }],
+    ['the seeder image changed', { environment: { ...TEST_ENVIRONMENT, images: { ...TEST_ENVIRONMENT.images, modelSeeder: 'registry.example.com/panal/model-seeder:10.31.0' } } }],
+    ['the Blob source changed', { environment: { ...TEST_ENVIRONMENT, modelServing: { ...TEST_ENVIRONMENT.modelServing, modelStore: { ...TEST_ENVIRONMENT.modelServing.modelStore, blobContainer: 'models-v2' } } } }],
+  ] as const)('changes an object Argo CD tracks when %s', (_what, overrides) => {
+    const before = seed();
+    const after = seed(overrides as Partial<ModelSeedJobProps>);
+    expect(record(after).data[MODEL_SEED_RECORD_KEYS.sha256]).not.toBe(record(before).data[MODEL_SEED_RECORD_KEYS.sha256]);
+    expect(job(after).metadata.annotations[MODEL_SEED_SHA256_ANNOTATION]).toBe(record(after).data[MODEL_SEED_RECORD_KEYS.sha256]);
+    // The Application goes OutOfSync only if a non-hook object differs: the record does.
+    expect(tracked(after)).not.toEqual(tracked(before));
+    // The Job keeps its name: BeforeHookCreation replaces it, no finished Job is left behind.
+    expect(job(after).metadata.name).toBe(job(before).metadata.name);
+  });
+
+  it('would leave the Application Synced without the record (why it exists)', () => {
+    const withoutRecord = (manifest: any[]) => tracked(manifest).filter((o) => o.metadata.name !== MODEL_SEED_RECORD_NAME);
+    expect(withoutRecord(seed({ models: [llama8b, mistral] }))).toEqual(withoutRecord(seed()));
   });
   it('fails when the share is smaller than the Premium Files minimum', () => {
     expect(() => new ModelStoreVolume(Testing.chart(), 'V', { namespace: 'm', environment: TEST_ENVIRONMENT, readOnly: true, capacityGiB: 50 })).toThrow(
