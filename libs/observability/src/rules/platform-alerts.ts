@@ -14,11 +14,6 @@ export interface PlatformAlertOptions {
    * @default 2
    */
   readonly spotEvictionsPerHour?: number;
-  /**
-   * Days before a certificate expires that a ticket is opened.
-   * @default 14
-   */
-  readonly certificateExpiryDays?: number;
 }
 
 const PREMIUM_NS = modelPoolNamespace('premium');
@@ -50,11 +45,9 @@ export function platformRecordingRules(): RecordingRule[] {
 export function platformAlerts(options: PlatformAlertOptions = {}): AlertRule[] {
   const budget = options.premiumColdStartBudgetSeconds ?? DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS;
   const evictions = options.spotEvictionsPerHour ?? 2;
-  const certDays = options.certificateExpiryDays ?? 14;
   if (!Number.isInteger(budget) || budget < 60 || budget > 1800)
     throw new Error(`premiumColdStartBudgetSeconds must be an integer between 60 and 1800, but ${budget} was provided`);
   if (!Number.isInteger(evictions) || evictions < 1) throw new Error(`spotEvictionsPerHour must be a positive integer, but ${evictions} was provided`);
-  if (!Number.isInteger(certDays) || certDays < 1) throw new Error(`certificateExpiryDays must be a positive integer, but ${certDays} was provided`);
   const budgetMinutes = Math.ceil(budget / 60);
   return [
     {
@@ -116,14 +109,9 @@ and on ()
       summary: 'KEDA cannot read the scale signal of {{ $labels.namespace }}/{{ $labels.scaledObject }}',
       description: 'The premium pool scales on a Prometheus query; if KEDA cannot run it, the pool neither wakes up nor scales to zero. Check the workload identity of keda-operator and the query endpoint.',
     },
-    {
-      alert: 'CertificateExpiringSoon',
-      expr: `(certmanager_certificate_expiration_timestamp_seconds - time()) < ${certDays * 86_400}`,
-      for: '1h',
-      severity: 'ticket',
-      summary: 'Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than ' + `${certDays} days`,
-      description: 'cert-manager has not renewed a certificate in time. Check the Certificate and its issuer (DNS or HTTP challenge) events.',
-    },
+    // No certificate-expiry alert: nothing issues certificates yet (cert-manager is not deployed and the
+    // TLS edge does not exist), so a rule on cert-manager's metrics could never fire. The edge work adds
+    // the alert on whatever issues its certificates (docs/observabilidad.md, section "Alertas de plataforma").
     {
       alert: 'ArgoCdAppDegraded',
       expr: 'max by (name, project) (argocd_app_info{health_status=~"Degraded|Missing"}) > 0',
