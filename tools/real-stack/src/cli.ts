@@ -36,6 +36,7 @@ function formatReady(platform: LocalPlatform, seconds: number): string {
     ...rows.map(line),
     '',
     `inference gateway: ${platform.gateway.url} (metrics ${platform.gateway.metricsUrl}/metrics)`,
+    `OpenTelemetry Collector metrics: ${platform.tenants.map((t) => `${t.id} ${t.collector.prometheusUrl}`).join(', ')}`,
     `models: ${Object.entries(platform.modelServers).map(([m, s]) => `${m} ${s!.url}`).join(', ')} (generated tiny models: answers are random tokens)`,
     `state: ${STATE_FILE}. Stop with Ctrl-C or \`make stack-down\`.`,
   ].join('\n');

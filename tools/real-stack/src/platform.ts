@@ -2,8 +2,10 @@
  * The whole local platform for the example environment, from `dist/manifests`: one real model
  * server per catalogue model the tenants may use (Ollama serving generated tiny models from the
  * read-only store, `llama3:70b` included), the inference gateway with its rendered configuration,
- * PostgreSQL + pgvector behind PgBouncer with each tenant's database bootstrapped, one Redis and the
- * OpenWebUI replicas of each tenant, and an admin login per tenant. `make stack` runs it for a
+ * PostgreSQL + pgvector behind PgBouncer with each tenant's database bootstrapped, and per tenant a
+ * Redis, an OpenTelemetry Collector from the rendered ConfigMap (one per tenant namespace: on
+ * loopback the collector cannot tell senders apart by connection, as k8sattributes does), the
+ * OpenWebUI replicas and an admin login. `make stack` runs it for a
  * person (src/cli.ts); the e2e tests run it for the browser and premium checks.
  */
 import { execFileSync } from 'node:child_process';
@@ -18,8 +20,9 @@ import type { RunningGateway } from '../../../apps/inference-gateway/src/server'
 import { renderedGatewayConfig, startRenderedGateway } from './gateway';
 import { buildModelStore, REPO_ROOT } from './model-store';
 import { startModelServer, type RunningModelServer } from './model-server';
-import { ensureOpenWebUIInstalled, randomSecret, runMigrationJob, startOpenWebUIReplica, tenantRuntime, type OpenWebUIReplica } from './openwebui';
-import { bootstrapTenantDatabase, freePort, startPgBouncer, startPostgres, startRedis, type PostgresCluster, type TenantDatabase } from './services';
+import { ensureOpenWebUIInstalled, randomSecret, readRenderedTenant, runMigrationJob, startOpenWebUIReplica, tenantRuntime, type OpenWebUIReplica } from './openwebui';
+import { ensureOtelCollectorBuilt, startOtelCollector, type OtelCollector } from './otel-collector';
+import { bootstrapTenantDatabase, startPgBouncer, startPostgres, startRedis, type PostgresCluster, type TenantDatabase } from './services';
 
 const TENANT_MANIFESTS_DIR = join(REPO_ROOT, 'dist/manifests/tenants');
 
@@ -36,12 +39,6 @@ export interface LocalPlatformOptions {
    * @default 1
    */
   readonly replicas?: number;
-  /**
-   * Address (`127.0.0.1:<port>`) that the OpenTelemetry Collector Service
-   * (`otel-collector.observability:4318`) maps to.
-   * @default a free port nobody listens on (OpenWebUI then logs failed exports and carries on)
-   */
-  readonly otlpAddress?: string;
   /** Progress lines (what is starting, how long it took). @default no output */
   readonly log?: (line: string) => void;
   /**
@@ -63,6 +60,8 @@ export interface LocalTenant {
   readonly database: TenantDatabase;
   /** The tenant's inference gateway key (what its Key Vault would hold). */
   readonly gatewayKey: string;
+  /** The collector this tenant's OpenWebUI exports its metrics to (`otel-collector.observability:4318`). */
+  readonly collector: OtelCollector;
 }
 
 /** The running local platform. */
@@ -121,6 +120,7 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
 
     log('installing or checking OpenWebUI, Ollama and the data services (cold: tens of minutes, warm: seconds)');
     const venv = await step(ensureOpenWebUIInstalled());
+    await step(ensureOtelCollectorBuilt());
     const root = await mkdtemp(join(tmpdir(), 'panal-platform-'));
     cleanups.push(async () => {
       // The model store is read-only: give write back to remove it.
@@ -160,15 +160,16 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     await step(undefined);
     log(`PostgreSQL ${postgres.port} and PgBouncer ${bouncer.port} ready, ${tenantIds.length} tenant databases bootstrapped (${since()})`);
 
-    const otlpAddress = opts.otlpAddress ?? `127.0.0.1:${await freePort()}`;
     const gatewayAddress = `127.0.0.1:${new URL(gateway.url).port}`;
     // Tenants start side by side: most of a replica's start is imports and migrations, not one core.
     const tenants = await Promise.all(
       tenantIds.map(async (id): Promise<LocalTenant> => {
         const redis = await startRedis();
         cleanups.push(() => redis.stop());
+        const collector = await startOtelCollector({ sourceNamespace: readRenderedTenant(id).namespace });
+        cleanups.push(() => collector.stop());
         const db = databases[id]!;
-        const rt = tenantRuntime(id, venv, { [`redis.tenant-${id}:6379`]: `127.0.0.1:${redis.port}`, 'otel-collector.observability:4318': otlpAddress, 'inference-gateway.inference-gateway:8080': gatewayAddress }, {
+        const rt = tenantRuntime(id, venv, { [`redis.tenant-${id}:6379`]: `127.0.0.1:${redis.port}`, ...collector.services, 'inference-gateway.inference-gateway:8080': gatewayAddress }, {
           'database-url': `postgresql://${db.role}:${db.password}@127.0.0.1:${bouncer.port}/${db.database}`,
           'webui-secret-key': randomSecret(),
           'inference-gateway-key': keys[id]!,
@@ -184,7 +185,7 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
         }
         const login = await signUpAdmin(started[0]!.url, id);
         log(`tenant ${id} (${tiers[id]}) ready at ${started[0]!.url} (${since()})`);
-        return { id, tier: tiers[id]!, url: started[0]!.url, login, replicas: started, database: db, gatewayKey: keys[id]! };
+        return { id, tier: tiers[id]!, url: started[0]!.url, login, replicas: started, database: db, gatewayKey: keys[id]!, collector };
       }),
     );
     return { tenants, gateway, modelServers, postgres, stop };

@@ -28,10 +28,12 @@ interface PrintedTenant {
 }
 
 /** Reads the table the CLI prints for people: `<tenant> <tier> <url> <email> <password>`. */
-function parsePrinted(out: string): { tenants: PrintedTenant[]; gatewayMetrics: string } {
+function parsePrinted(out: string): { tenants: PrintedTenant[]; gatewayMetrics: string; collectors: Record<string, string> } {
   const tenants = [...out.matchAll(/^([a-z0-9-]+)\s+(standard|premium)\s+(http:\/\/127\.0\.0\.1:\d+)\s+(\S+@\S+)\s+(\S+)$/gm)].map((m) => ({ id: m[1]!, tier: m[2]!, url: m[3]!, email: m[4]!, password: m[5]! }));
   const gatewayMetrics = /^inference gateway: \S+ \(metrics (\S+)\)$/m.exec(out)?.[1] ?? '';
-  return { tenants, gatewayMetrics };
+  const collectorLine = /^OpenTelemetry Collector metrics: (.*)$/m.exec(out)?.[1] ?? '';
+  const collectors = Object.fromEntries([...collectorLine.matchAll(/([a-z0-9-]+) (http:\/\/127\.0\.0\.1:\d+\/metrics)/g)].map((m) => [m[1]!, m[2]!]));
+  return { tenants, gatewayMetrics, collectors };
 }
 
 async function api(base: string, path: string, opts: { token?: string; body?: unknown } = {}): Promise<{ status: number; json: any; text: string }> {
@@ -108,6 +110,7 @@ describe('make stack: the local platform a newcomer opens in a browser', () => {
   it('prints a URL and an admin login for every example tenant', async () => {
     expect(printed.tenants.map((t) => t.id)).toEqual(await renderedTenantIds());
     expect(printed.gatewayMetrics).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(Object.keys(printed.collectors)).toEqual(printed.tenants.map((t) => t.id));
     for (const t of printed.tenants) await signIn(t);
   });
 
@@ -147,6 +150,13 @@ describe('make stack: the local platform a newcomer opens in a browser', () => {
     expect(shown).not.toMatch(/does not support tools/);
     expect(await gatewayTokens(printed.gatewayMetrics, t.id)).toBeGreaterThan(tokensBefore);
     await page.close();
+    // OpenWebUI's own metrics of that session reached the tenant's collector (OTLP/HTTP) and carry its tenant label.
+    let exported = '';
+    for (const until = Date.now() + 90_000; Date.now() < until; await new Promise((r) => setTimeout(r, 2000))) {
+      exported = await (await fetch(printed.collectors[t.id]!)).text();
+      if (new RegExp(`^webui_users_total\\{[^}]*tenant="${t.id}"[^}]*\\} 1$`, 'm').test(exported)) break;
+    }
+    expect(exported).toMatch(new RegExp(`^webui_users_total\\{[^}]*tenant="${t.id}"[^}]*\\} 1$`, 'm'));
   });
 
   it('gives the premium tenant llama3:70b, answered by the 70B model server, and refuses it to a standard tenant', async () => {
