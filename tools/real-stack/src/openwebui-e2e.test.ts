@@ -1,26 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWebUIApi as api } from './openwebui-api';
 import { ensureOpenWebUIInstalled, randomSecret, REPO_ROOT, runMigrationJob, startOpenWebUIReplica, tenantRuntime, type OpenWebUIReplica, type TenantRuntime } from './openwebui';
 import { startOtelCollector, waitForSamples, type OtelCollector, type PromSample } from './otel-collector';
 import { bootstrapTenantDatabase, freePort, startPgBouncer, startPostgres, startRedis, type PgBouncer, type PostgresCluster, type Redis, type TenantDatabase } from './services';
 import { execFileSync } from 'node:child_process';
 
-async function api(base: string, path: string, opts: { token?: string; body?: unknown; method?: string } = {}): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${base}${path}`, {
-    method: opts.method ?? (opts.body ? 'POST' : 'GET'),
-    headers: { 'content-type': 'application/json', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
-    body: opts.body ? JSON.stringify(opts.body) : undefined,
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, json };
-}
 
 const STANDARD = 'acme';
 const PREMIUM = 'initech';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWebUIApi as api } from './openwebui-api';
 import { REPO_ROOT } from './model-store';
 import { renderedTenantIds } from './platform';
 
@@ -36,21 +37,6 @@ function parsePrinted(out: string): { tenants: PrintedTenant[]; gatewayMetrics: 
   return { tenants, gatewayMetrics, collectors };
 }
 
-async function api(base: string, path: string, opts: { token?: string; body?: unknown } = {}): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(`${base}${path}`, {
-    method: opts.body ? 'POST' : 'GET',
-    headers: { 'content-type': 'application/json', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
-    body: opts.body ? JSON.stringify(opts.body) : undefined,
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text };
-}
 
 async function signIn(t: PrintedTenant): Promise<string> {
   const res = await api(t.url, '/api/v1/auths/signin', { body: { email: t.email, password: t.password } });
