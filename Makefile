@@ -18,7 +18,7 @@ NODE_STAMP := node_modules/.panal-npm-ci
 NX := node_modules/.bin/nx
 TSX := node_modules/.bin/tsx
 
-.PHONY: help setup synth stack stack-down test bench bench-sim bench-gateway affected providers clean-cache usage-report sim-up sim-down sim-status sim-report
+.PHONY: help setup synth stack stack-down test bench bench-sim bench-gateway affected providers capacity-doc clean-cache usage-report sim-up sim-down sim-status sim-report
 
 help: ## List every entry point
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -76,6 +76,9 @@ bench-gateway: $(NODE_STAMP) ## Print inference gateway overhead p50/p99 and req
 
 usage-report: $(NODE_STAMP) ## Monthly usage and cost per tenant as CSV and JSON: make usage-report INPUT=usage-YYYY-MM.json [OUT=dir]
 	$(TSX) libs/observability/scripts/usage-report.ts --input "$${INPUT:?set INPUT=<usage-YYYY-MM.json> (see docs/observabilidad.md)}" --out "$${OUT:-.out/usage}"
+
+capacity-doc: $(NODE_STAMP) ## Regenerate the capacity and cost tables of docs/diseno/3-capacidad-y-costes.md from the capacity model
+	$(TSX) libs/observability/scripts/render-capacity-doc.ts
 
 providers: ## Build the pinned Terraform providers into $(PANAL_CACHE) for terraform validate (slow once; PANAL_PROVIDER_GIT if the Go proxy lacks a commit)
 	bash tools/terraform/ensure-providers.sh

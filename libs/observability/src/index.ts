@@ -11,3 +11,6 @@ export * from './dashboards/panal-dashboards';
 export * from './dashboards/preview-html';
 export * from './dashboards/dashboard-files';
 export * from './rules/azure-metric-alerts';
+export * from './capacity/capacity-inputs';
+export * from './capacity/capacity-model';
+export * from './capacity/capacity-tables';

@@ -32,7 +32,7 @@ export const TIME_TO_FIRST_TOKEN_OBJECTIVES: Readonly<Record<Tier, Omit<Histogra
    * 95 % within 20 s. Standard runs 7-8B models on CPU: prefill of the assumed 750-token prompt (S5) at
    * ~60-100 tokens/s is 7-12 s on a free slot (docs/diseno/3-capacidad-y-costes.md, S7), so 5 or 10 s
    * would burn the budget on a healthy pool. 20 s leaves room for a short wait behind the replica's 4
-   * parallel slots and stays below the 30 s full-request threshold, so it says something the latency SLI
+   * parallel slots and stays below the 60 s full-request threshold, so it says something the latency SLI
    * does not: requests queue before they start. Revisit when S7 is measured.
    */
   standard: { thresholdSeconds: 20, target: 0.95 },
@@ -69,7 +69,10 @@ export const TIER_SLOS: Readonly<Record<Tier, TierSlo>> = {
   standard: {
     tier: 'standard',
     availabilityTarget: 0.995,
-    latency: { models: poolModels('standard'), thresholdSeconds: 30, target: 0.95 },
+    // 60 s, not 30: the capacity model (libs/observability/src/capacity) puts a 750-token prompt plus a
+    // 250-token answer at ≈ 44 s on a replica as busy as its HPA keeps it (prefill ≈ 9 s, then ≈ 7 tokens/s),
+    // so 30 s burned the budget on a healthy pool. A test there fails if the model and this threshold disagree.
+    latency: { models: poolModels('standard'), thresholdSeconds: 60, target: 0.95 },
     timeToFirstToken: { models: poolModels('standard'), ...TIME_TO_FIRST_TOKEN_OBJECTIVES.standard },
   },
   premium: {

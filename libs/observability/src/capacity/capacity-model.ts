@@ -1,0 +1,193 @@
+import { DEFAULT_PRICES, type UnitPrices } from '../billing/prices';
+import { CALENDAR, CPU_NODE, DEMAND, GPU_IDLE_TAIL_MINUTES, MODEL_SPEED, PLATFORM_BASE_USD_PER_MONTH, RENDERED } from './capacity-inputs';
+
+/** What one idle tenant of a tier keeps requested whether or not anyone uses it. */
+export interface TenantIdleFootprint {
+  /** CPU cores requested (OpenWebUI replicas at their minimum + Redis). */
+  readonly cpuCores: number;
+  /** Memory requested, GiB. */
+  readonly memoryGiB: number;
+}
+
+/** Inputs of one load level. */
+export interface LoadLevel {
+  /** Name shown in the tables. */
+  readonly name: string;
+  /** Tenants on the level; {@link DEMAND}.premiumShare of them are Premium. */
+  readonly tenants: number;
+}
+
+/** Memory requested by one Standard model replica, GiB (the catalogue's `memoryGiB`). */
+const STANDARD_MODEL_REPLICA_MEMORY_GIB = 8;
+/** Standard models served, each with its own replicas and a minimum of 2 (zone loss). */
+const STANDARD_MODELS = 2;
+const STANDARD_MODEL_MIN_REPLICAS = 2;
+
+/** Peak chat requests per second of one tenant (S2-S4). */
+export function peakRequestsPerSecond(): number {
+  const perDay = DEMAND.usersPerTenant.value * DEMAND.requestsPerUserPerDay.value;
+  return ((perDay / CALENDAR.workingHoursPerDay) * DEMAND.peakFactor.value) / 3600;
+}
+
+/**
+ * Seconds of a whole Standard CPU replica one request takes: its prefill (one prompt at a time, the
+ * replica's cores all busy) plus its answer's share of the replica's aggregate decode rate. Counting
+ * only the answer tokens, as the first version of this model did, leaves out the prefill.
+ */
+export function cpuReplicaSecondsPerRequest(): number {
+  return DEMAND.promptTokens.value / MODEL_SPEED.cpuPrefillTokensPerSecond.value + DEMAND.completionTokens.value / MODEL_SPEED.cpuAggregateTokensPerSecond.value;
+}
+
+/**
+ * Latency of a Standard request at the HPA's target load: prefill, then the answer at the per-conversation
+ * rate when the replica's parallel slots are as busy as the target utilization keeps them.
+ * This is what the Standard latency SLO must be able to meet.
+ */
+export function standardLatencyAtTargetLoad(): { timeToFirstTokenSeconds: number; fullRequestSeconds: number } {
+  const prefill = DEMAND.promptTokens.value / MODEL_SPEED.cpuPrefillTokensPerSecond.value;
+  const busySlots = Math.max(1, 4 * RENDERED.modelHpaTargetUtilization.value);
+  const perConversation = Math.min(MODEL_SPEED.cpuSingleConversationTokensPerSecond.value, MODEL_SPEED.cpuAggregateTokensPerSecond.value / busySlots);
+  return { timeToFirstTokenSeconds: prefill, fullRequestSeconds: prefill + DEMAND.completionTokens.value / perConversation };
+}
+
+/** The capacity and monthly cost of one load level. */
+export interface LevelCapacity {
+  readonly level: LoadLevel;
+  readonly standardTenants: number;
+  readonly premiumTenants: number;
+  /** Requests/s at the peak that go to the CPU models and to the 70B model. */
+  readonly cpuRequestsPerSecond: number;
+  readonly gpuRequestsPerSecond: number;
+  /** Answer tokens/s at the peak on each. */
+  readonly cpuCompletionTokensPerSecond: number;
+  readonly gpuCompletionTokensPerSecond: number;
+  /** Standard replicas: with prefill and HPA headroom, and what counting answer tokens alone gave. */
+  readonly standardReplicas: number;
+  readonly standardReplicasAnswerTokensOnly: number;
+  /** 70B replicas in business hours. */
+  readonly gpuReplicas: number;
+  /** Requests of every pod on the `cpu` pools. */
+  readonly requestedCpuCores: number;
+  readonly requestedMemoryGiB: number;
+  /** `cpu` nodes: the binding resource, never below the pools' minimum. */
+  readonly cpuNodes: number;
+  readonly bindingResource: 'cpu' | 'memory';
+  /** USD per month. */
+  readonly cost: {
+    readonly base: number;
+    readonly cpuNodes: number;
+    readonly tenantEndpoints: number;
+    readonly gpu: number;
+    readonly total: number;
+  };
+  /** USD per tenant-month by tier; `perTenant.standard × standardTenants + perTenant.premium × premiumTenants = cost.total`. */
+  readonly perTenant: { readonly standard: TenantCost; readonly premium: TenantCost };
+}
+
+/** What one tenant of a tier costs per month, by item. */
+export interface TenantCost {
+  readonly idleFootprint: number;
+  readonly endpoint: number;
+  readonly platformShare: number;
+  readonly cpuInference: number;
+  readonly gpuInference: number;
+  readonly total: number;
+}
+
+/** Hours a GPU replica is on per month: the working day plus the idle tail after the last request of each day. */
+export function gpuHoursPerMonth(): number {
+  return CALENDAR.workingDaysPerMonth * (CALENDAR.workingHoursPerDay + GPU_IDLE_TAIL_MINUTES.value / 60);
+}
+
+/** USD per month of one always-on `cpu` node. */
+export function cpuNodeUsdPerMonth(prices: UnitPrices = DEFAULT_PRICES): number {
+  return prices.cpuNodeUsdPerHour * CALENDAR.hoursPerMonth;
+}
+
+/**
+ * What an idle tenant costs per month on its own: its requests' share of a `cpu` node (whichever of CPU
+ * or memory fills the node first) plus its private endpoint. The platform base and inference are not in it.
+ */
+export function idleTenantUsdPerMonth(footprint: TenantIdleFootprint, prices: UnitPrices = DEFAULT_PRICES): { footprint: number; endpoint: number; total: number } {
+  const nodeShare = Math.max(footprint.cpuCores / CPU_NODE.allocatableVcpu.value, footprint.memoryGiB / CPU_NODE.allocatableMemoryGiB.value);
+  const fp = nodeShare * cpuNodeUsdPerMonth(prices);
+  const endpoint = prices.tenantPrivateEndpointUsdPerHour * CALENDAR.hoursPerMonth;
+  return { footprint: fp, endpoint, total: fp + endpoint };
+}
+
+/**
+ * Capacity and cost of a load level at the peak hour (nodes sized for the peak and kept all month: an
+ * upper bound, the HPA and the autoscaler shrink them at night). Costs are split per tenant so that the
+ * split adds up to the total: node capacity left unused by rounding up is shared in proportion to use.
+ */
+export function levelCapacity(level: LoadLevel, idle: Readonly<Record<'standard' | 'premium', TenantIdleFootprint>>, prices: UnitPrices = DEFAULT_PRICES): LevelCapacity {
+  const premiumTenants = Math.round(level.tenants * DEMAND.premiumShare.value);
+  const standardTenants = level.tenants - premiumTenants;
+  const perTenant = peakRequestsPerSecond();
+  const large = DEMAND.premiumLargeModelShare.value;
+  const cpuRps = standardTenants * perTenant + premiumTenants * perTenant * (1 - large);
+  const gpuRps = premiumTenants * perTenant * large;
+  const completion = DEMAND.completionTokens.value;
+
+  const busyReplicas = cpuRps * cpuReplicaSecondsPerRequest();
+  const minStandard = STANDARD_MODELS * STANDARD_MODEL_MIN_REPLICAS;
+  const standardReplicas = Math.max(minStandard, Math.ceil(busyReplicas / RENDERED.modelHpaTargetUtilization.value));
+  const standardReplicasAnswerTokensOnly = Math.max(minStandard, Math.ceil((cpuRps * completion) / MODEL_SPEED.cpuAggregateTokensPerSecond.value));
+  const gpuReplicas = gpuRps > 0 ? Math.max(1, Math.ceil((gpuRps * completion) / MODEL_SPEED.gpuAggregateTokensPerSecond.value)) : 0;
+
+  const tenantCpu = standardTenants * idle.standard.cpuCores + premiumTenants * idle.premium.cpuCores;
+  const tenantMemory = standardTenants * idle.standard.memoryGiB + premiumTenants * idle.premium.memoryGiB;
+  const modelCpu = standardReplicas * RENDERED.standardModelReplicaCpu.value;
+  const gatewayCpu = RENDERED.gatewayReplicas.value * RENDERED.gatewayReplicaCpu.value;
+  const requestedCpuCores = tenantCpu + modelCpu + gatewayCpu;
+  const requestedMemoryGiB = tenantMemory + standardReplicas * STANDARD_MODEL_REPLICA_MEMORY_GIB;
+  const byCpu = Math.ceil(requestedCpuCores / CPU_NODE.allocatableVcpu.value);
+  const byMemory = Math.ceil(requestedMemoryGiB / CPU_NODE.allocatableMemoryGiB.value);
+  const cpuNodes = Math.max(CPU_NODE.minimumNodes.value, byCpu, byMemory);
+
+  const nodeCost = cpuNodes * cpuNodeUsdPerMonth(prices);
+  const endpointEach = prices.tenantPrivateEndpointUsdPerHour * CALENDAR.hoursPerMonth;
+  const gpu = gpuReplicas * gpuHoursPerMonth() * prices.gpuSpotUsdPerHour;
+  const base = PLATFORM_BASE_USD_PER_MONTH.value;
+  const cost = { base, cpuNodes: nodeCost, tenantEndpoints: level.tenants * endpointEach, gpu, total: 0 };
+  cost.total = cost.base + cost.cpuNodes + cost.tenantEndpoints + cost.gpu;
+
+  // Node cost split by share of the binding resource's requests; the gateway's share is platform overhead.
+  const bindingResource: 'cpu' | 'memory' = byMemory > byCpu ? 'memory' : 'cpu';
+  const share = (cpu: number, mem: number) => (bindingResource === 'cpu' ? cpu / requestedCpuCores : mem / requestedMemoryGiB);
+  const idleCost = (tier: 'standard' | 'premium') => nodeCost * share(idle[tier].cpuCores, idle[tier].memoryGiB);
+  const modelsCost = nodeCost * share(modelCpu, standardReplicas * STANDARD_MODEL_REPLICA_MEMORY_GIB);
+  const gatewayCost = nodeCost * share(gatewayCpu, 0);
+  const platformShare = (base + gatewayCost) / level.tenants;
+  const cpuPerRequest = cpuRps > 0 ? modelsCost / cpuRps : 0;
+  const tenantCost = (tier: 'standard' | 'premium'): TenantCost => {
+    const cpuShare = tier === 'standard' ? 1 : 1 - large;
+    const items = {
+      idleFootprint: idleCost(tier),
+      endpoint: endpointEach,
+      platformShare,
+      cpuInference: cpuPerRequest * perTenant * cpuShare,
+      gpuInference: tier === 'premium' && premiumTenants > 0 ? gpu / premiumTenants : 0,
+    };
+    return { ...items, total: items.idleFootprint + items.endpoint + items.platformShare + items.cpuInference + items.gpuInference };
+  };
+
+  return {
+    level,
+    standardTenants,
+    premiumTenants,
+    cpuRequestsPerSecond: cpuRps,
+    gpuRequestsPerSecond: gpuRps,
+    cpuCompletionTokensPerSecond: cpuRps * completion,
+    gpuCompletionTokensPerSecond: gpuRps * completion,
+    standardReplicas,
+    standardReplicasAnswerTokensOnly,
+    gpuReplicas,
+    requestedCpuCores,
+    requestedMemoryGiB,
+    cpuNodes,
+    bindingResource,
+    cost,
+    perTenant: { standard: tenantCost('standard'), premium: tenantCost('premium') },
+  };
+}
