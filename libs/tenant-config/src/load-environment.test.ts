@@ -36,6 +36,15 @@ describe('loadEnvironment', () => {
     expect(() => loadEnvironment(dir, dir)).toThrowError(/field "platformClientIds\.inferenceGateway": must be a lower-case GUID/);
   });
 
+  it('fails when the premium warm hours name an unknown time zone or a broken schedule', () => {
+    const example = readFileSync(join(exampleEnv, 'environment.yaml'), 'utf8');
+    expect(example).toMatch(/timezone: Europe\/Madrid/);
+    const zone = tempEnv(example.replace('timezone: Europe/Madrid', 'timezone: Europe/Atlantis'));
+    expect(() => loadEnvironment(zone, zone)).toThrowError(/field "modelServing\.premiumWarmHours\.timezone": must be an IANA time zone/);
+    const schedule = tempEnv(example.replace('start: 0 8 * * 1-5', 'start: at eight'));
+    expect(() => loadEnvironment(schedule, schedule)).toThrowError(/field "modelServing\.premiumWarmHours\.start": must be a five-field cron schedule/);
+  });
+
   it('fails when an image is not pinned', () => {
     const text = readFileSync(join(exampleEnv, 'environment.yaml'), 'utf8').replace(/open-webui:v[0-9.]+/, 'open-webui:latest');
     const dir = tempEnv(text);

@@ -18,7 +18,8 @@ export { DemandSignal } from './prometheus.ts';
  * identity, neither of which exists offline, and the demand signal is what the scenarios must
  * control. What is real: the production query (time-compressed by compressPrometheusTime, the
  * one deviation), its evaluation by Prometheus, the gateway's metric names, the PodMonitor's
- * scrape interval and the ScaledObject's intervals and thresholds.
+ * scrape interval and the ScaledObject's intervals and thresholds. Not simulated: the `warm-hours`
+ * cron trigger (docs/adr/0018-arranque-en-frio-premium.md); the scenarios run as if outside that window.
  * @see https://keda.sh/docs/latest/scalers/prometheus/
  */
 

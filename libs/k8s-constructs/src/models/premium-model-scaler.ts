@@ -42,6 +42,13 @@ export interface PremiumModelScalerProps {
    * @default 1000000
    */
   readonly priority?: number;
+  /**
+   * Hours in which one replica is kept running whatever the traffic (KEDA cron trigger), so no request
+   * in those hours waits for a cold start (docs/adr/0018-arranque-en-frio-premium.md).
+   * @default - none: the pool only wakes on traffic
+   * @see https://keda.sh/docs/latest/scalers/cron/
+   */
+  readonly warmHours?: { readonly timezone: string; readonly start: string; readonly end: string };
 }
 
 /** Name of the priority class of premium model pods. */
@@ -122,6 +129,10 @@ export class PremiumModelScaler extends Construct {
             authenticationRef: { name: auth.name },
             metadata: { serverAddress: props.prometheusQueryEndpoint, query: concurrencyQuery, threshold: String(props.model.numParallel), activationThreshold: '0' },
           },
+          // KEDA takes the largest of the triggers: inside the window the pool never drops below one replica.
+          ...(props.warmHours
+            ? [{ type: 'cron', name: 'warm-hours', metadata: { timezone: props.warmHours.timezone, start: props.warmHours.start, end: props.warmHours.end, desiredReplicas: '1' } }]
+            : []),
         ],
         advanced: {
           horizontalPodAutoscalerConfig: {

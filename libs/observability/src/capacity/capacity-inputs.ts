@@ -91,6 +91,12 @@ export const CPU_NODE = {
 export const GPU_IDLE_TAIL_MINUTES: CapacityInput = { value: 29, kind: 'simulated', source: 'docs/simulacion.md, scenario 4' };
 
 /**
+ * Hours per working day one 70B replica is kept warm whatever the traffic (`modelServing.premiumWarmHours`
+ * of the example environment: 08-19 h, docs/adr/0018-arranque-en-frio-premium.md).
+ */
+export const PREMIUM_WARM_HOURS_PER_DAY: CapacityInput = { value: 11, kind: 'manifest', source: 'environments/example/environment.yaml (premiumWarmHours 08-19)' };
+
+/**
  * The fixed platform bill in prod without the `cpu` nodes, the GPUs and telemetry ingestion, USD/month:
  * the rows of docs/costes-infraestructura.md (AKS control plane, `system` pool, PostgreSQL with zone HA
  * and storage, Files, Blob, platform private endpoints, Grafana).

@@ -1,5 +1,5 @@
 import { DEFAULT_PRICES, type UnitPrices } from '../billing/prices';
-import { CALENDAR, CPU_NODE, DEMAND, GPU_IDLE_TAIL_MINUTES, MODEL_SPEED, PLATFORM_BASE_USD_PER_MONTH, RENDERED } from './capacity-inputs';
+import { CALENDAR, CPU_NODE, DEMAND, GPU_IDLE_TAIL_MINUTES, MODEL_SPEED, PLATFORM_BASE_USD_PER_MONTH, PREMIUM_WARM_HOURS_PER_DAY, RENDERED } from './capacity-inputs';
 
 /** What one idle tenant of a tier keeps requested whether or not anyone uses it. */
 export interface TenantIdleFootprint {
@@ -94,9 +94,13 @@ export interface TenantCost {
   readonly total: number;
 }
 
-/** Hours a GPU replica is on per month: the working day plus the idle tail after the last request of each day. */
+/**
+ * Hours a GPU replica is on per month: the longer of the working day and the warm window, plus the idle
+ * tail after the last request of each day.
+ */
 export function gpuHoursPerMonth(): number {
-  return CALENDAR.workingDaysPerMonth * (CALENDAR.workingHoursPerDay + GPU_IDLE_TAIL_MINUTES.value / 60);
+  const onHours = Math.max(CALENDAR.workingHoursPerDay, PREMIUM_WARM_HOURS_PER_DAY.value);
+  return CALENDAR.workingDaysPerMonth * (onHours + GPU_IDLE_TAIL_MINUTES.value / 60);
 }
 
 /** USD per month of one always-on `cpu` node. */

@@ -1,7 +1,7 @@
 import { OPEN_WEBUI_SIZE, REDIS_SIZE, TIER_PROFILES, type Tier } from '@panal/tenant-config';
 import { DEFAULT_PRICES, type UnitPrices } from '../billing/prices';
 import { TIER_SLOS } from '../rules/slo';
-import { CALENDAR, CPU_NODE, GPU_IDLE_TAIL_MINUTES, PLATFORM_BASE_USD_PER_MONTH } from './capacity-inputs';
+import { CALENDAR, CPU_NODE, GPU_IDLE_TAIL_MINUTES, PLATFORM_BASE_USD_PER_MONTH, PREMIUM_WARM_HOURS_PER_DAY } from './capacity-inputs';
 import {
   cpuNodeUsdPerMonth,
   cpuReplicaSecondsPerRequest,
@@ -97,7 +97,7 @@ export function renderCapacityBlocks(prices: UnitPrices = DEFAULT_PRICES): Recor
   const latency = [
     `- Segundos de réplica por petición Standard: ${es(cpuReplicaSecondsPerRequest(), 1)} (*prefill* + respuesta); pico por inquilino ${es(peakRequestsPerSecond() * 3600, 1)} peticiones/h.`,
     `- Latencia Standard a la carga objetivo del HPA: primer token ≈ ${es(lat.timeToFirstTokenSeconds, 1)} s, respuesta completa ≈ ${es(lat.fullRequestSeconds, 1)} s; SLO: ${Math.round(slo.timeToFirstToken.target * 100)} % ≤ ${slo.timeToFirstToken.thresholdSeconds} s al primer token y ${Math.round(slo.latency.target * 100)} % ≤ ${slo.latency.thresholdSeconds} s la respuesta completa.`,
-    `- GPU: ${es(gpuHoursPerMonth(), 1)} h/mes por réplica del 70B (${CALENDAR.workingHoursPerDay} h × ${CALENDAR.workingDaysPerMonth} días + ${GPU_IDLE_TAIL_MINUTES.value} min de cola por día, medida en el simulador) a ${es(prices.gpuSpotUsdPerHour, 1)} USD/h *spot*.`,
+    `- GPU: ${es(gpuHoursPerMonth(), 1)} h/mes por réplica del 70B (${Math.max(CALENDAR.workingHoursPerDay, PREMIUM_WARM_HOURS_PER_DAY.value)} h de horario caliente × ${CALENDAR.workingDaysPerMonth} días + ${GPU_IDLE_TAIL_MINUTES.value} min de cola por día, medida en el simulador; [ADR 0018](../adr/0018-arranque-en-frio-premium.md)) a ${es(prices.gpuSpotUsdPerHour, 1)} USD/h *spot*.`,
     `- Base fija de prod sin nodos \`cpu\` ni GPU: ${es(PLATFORM_BASE_USD_PER_MONTH.value)} USD/mes.`,
   ].join('\n');
 
