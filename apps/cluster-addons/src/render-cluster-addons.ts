@@ -60,6 +60,7 @@ const modelPool = (pool: ModelPool): AddonBuilder => (chart, { environment, iden
         deploymentName: ollama.name,
         prometheusQueryEndpoint: environment.modelServing.prometheusQueryEndpoint,
         kedaIdentityClientId: identities.platformClientIds.kedaOperator,
+        warmHours: environment.modelServing.premiumWarmHours,
       });
     }
   }

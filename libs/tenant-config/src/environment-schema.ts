@@ -8,6 +8,17 @@ const PINNED_IMAGE = /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:(?!latest$)[A-Za-z0
 const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/;
 const cidr = z.string().regex(CIDR, { message: 'must be an IPv4 CIDR such as 10.0.0.0/24' });
 const image = z.string().regex(PINNED_IMAGE, { message: 'must be a registry/repository:tag (not latest) or @sha256 digest' });
+/** A five-field cron schedule (minute hour day-of-month month day-of-week), as KEDA's cron scaler reads it. */
+const cronSchedule = z.string().regex(/^\S+ \S+ \S+ \S+ \S+$/, { message: 'must be a five-field cron schedule such as "0 8 * * 1-5"' });
+/** Whether the runtime knows `name` as an IANA time zone. */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return name.includes('/');
+  } catch {
+    return false;
+  }
+}
 const serviceRef = z.strictObject({
   namespace: z.string().regex(DNS_LABEL),
   service: z.string().regex(DNS_LABEL),
@@ -77,6 +88,17 @@ export const environmentSchema = z.strictObject({
           blobContainer: z.string().regex(DNS_LABEL).describe('Blob container in Ollama store layout (manifests/ and blobs/).'),
         })
         .describe('Where model weights live: a versioned Blob container as source of truth and its NFS hot copy (docs/adr/0010-modelos-en-azure-files-premium-v1.md).'),
+      premiumWarmHours: z
+        .strictObject({
+          timezone: z
+            .string()
+            .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Madrid' })
+            .describe('IANA time zone the start and end schedules are read in.'),
+          start: cronSchedule.describe('When one premium replica starts being kept warm (cron, five fields), e.g. "0 8 * * 1-5".'),
+          end: cronSchedule.describe('When it stops (cron, five fields), e.g. "0 19 * * 1-5".'),
+        })
+        .optional()
+        .describe('Business hours in which one premium replica is kept running so no request waits for a cold start (docs/adr/0018-arranque-en-frio-premium.md). @default - none: the pool only wakes on traffic'),
     })
     .describe('Shared model pools and their scale-to-zero signal.'),
   images: z.strictObject({
