@@ -69,8 +69,10 @@ export interface LevelCapacity {
   /** Requests of every pod on the `cpu` pools. */
   readonly requestedCpuCores: number;
   readonly requestedMemoryGiB: number;
-  /** `cpu` nodes: the binding resource, never below the pools' minimum. */
+  /** `cpu` nodes at the peak: the binding resource, never below the pools' minimum (what pool maxima and quota must allow). */
   readonly cpuNodes: number;
+  /** `cpu` nodes outside working hours: idle tenants, the models' minimum replicas and the gateway. */
+  readonly cpuNodesOffHours: number;
   readonly bindingResource: 'cpu' | 'memory';
   /** USD per month. */
   readonly cost: {
@@ -119,10 +121,41 @@ export function idleTenantUsdPerMonth(footprint: TenantIdleFootprint, prices: Un
   return { footprint: fp, endpoint, total: fp + endpoint };
 }
 
+/** The `cpu` pools with a given number of Standard model replicas running. */
+interface CpuPoolState {
+  readonly requestedCpuCores: number;
+  readonly requestedMemoryGiB: number;
+  readonly nodes: number;
+  readonly bindingResource: 'cpu' | 'memory';
+  /** Fraction of the nodes each consumer pays for: by requests of the resource that fills the nodes. */
+  readonly share: { readonly standardTenant: number; readonly premiumTenant: number; readonly models: number; readonly gateway: number };
+}
+
+function cpuPoolState(standardTenants: number, premiumTenants: number, idle: Readonly<Record<'standard' | 'premium', TenantIdleFootprint>>, standardReplicas: number): CpuPoolState {
+  const modelCpu = standardReplicas * RENDERED.standardModelReplicaCpu.value;
+  const modelMemory = standardReplicas * STANDARD_MODEL_REPLICA_MEMORY_GIB;
+  const gatewayCpu = RENDERED.gatewayReplicas.value * RENDERED.gatewayReplicaCpu.value;
+  const requestedCpuCores = standardTenants * idle.standard.cpuCores + premiumTenants * idle.premium.cpuCores + modelCpu + gatewayCpu;
+  const requestedMemoryGiB = standardTenants * idle.standard.memoryGiB + premiumTenants * idle.premium.memoryGiB + modelMemory;
+  const byCpu = Math.ceil(requestedCpuCores / CPU_NODE.allocatableVcpu.value);
+  const byMemory = Math.ceil(requestedMemoryGiB / CPU_NODE.allocatableMemoryGiB.value);
+  const bindingResource: 'cpu' | 'memory' = byMemory > byCpu ? 'memory' : 'cpu';
+  const of = (cpu: number, mem: number) => (bindingResource === 'cpu' ? cpu / requestedCpuCores : mem / requestedMemoryGiB);
+  return {
+    requestedCpuCores,
+    requestedMemoryGiB,
+    nodes: Math.max(CPU_NODE.minimumNodes.value, byCpu, byMemory),
+    bindingResource,
+    share: { standardTenant: of(idle.standard.cpuCores, idle.standard.memoryGiB), premiumTenant: of(idle.premium.cpuCores, idle.premium.memoryGiB), models: of(modelCpu, modelMemory), gateway: of(gatewayCpu, 0) },
+  };
+}
+
 /**
- * Capacity and cost of a load level at the peak hour (nodes sized for the peak and kept all month: an
- * upper bound, the HPA and the autoscaler shrink them at night). Costs are split per tenant so that the
- * split adds up to the total: node capacity left unused by rounding up is shared in proportion to use.
+ * Capacity of a load level at the peak hour, and its monthly cost with the pools following the load:
+ * the peak's nodes for every working hour (an upper bound: the morning peak does not last all day) and the
+ * floor (idle tenants, the models' minimum, the gateway) the rest of the month. Costs are split per tenant
+ * so that the split adds up to the total: node capacity left unused by rounding up is shared in
+ * proportion to use.
  */
 export function levelCapacity(level: LoadLevel, idle: Readonly<Record<'standard' | 'premium', TenantIdleFootprint>>, prices: UnitPrices = DEFAULT_PRICES): LevelCapacity {
   const premiumTenants = Math.round(level.tenants * DEMAND.premiumShare.value);
@@ -139,35 +172,28 @@ export function levelCapacity(level: LoadLevel, idle: Readonly<Record<'standard'
   const standardReplicasAnswerTokensOnly = Math.max(minStandard, Math.ceil((cpuRps * completion) / MODEL_SPEED.cpuAggregateTokensPerSecond.value));
   const gpuReplicas = gpuRps > 0 ? Math.max(1, Math.ceil((gpuRps * completion) / MODEL_SPEED.gpuAggregateTokensPerSecond.value)) : 0;
 
-  const tenantCpu = standardTenants * idle.standard.cpuCores + premiumTenants * idle.premium.cpuCores;
-  const tenantMemory = standardTenants * idle.standard.memoryGiB + premiumTenants * idle.premium.memoryGiB;
-  const modelCpu = standardReplicas * RENDERED.standardModelReplicaCpu.value;
-  const gatewayCpu = RENDERED.gatewayReplicas.value * RENDERED.gatewayReplicaCpu.value;
-  const requestedCpuCores = tenantCpu + modelCpu + gatewayCpu;
-  const requestedMemoryGiB = tenantMemory + standardReplicas * STANDARD_MODEL_REPLICA_MEMORY_GIB;
-  const byCpu = Math.ceil(requestedCpuCores / CPU_NODE.allocatableVcpu.value);
-  const byMemory = Math.ceil(requestedMemoryGiB / CPU_NODE.allocatableMemoryGiB.value);
-  const cpuNodes = Math.max(CPU_NODE.minimumNodes.value, byCpu, byMemory);
+  const peak = cpuPoolState(standardTenants, premiumTenants, idle, standardReplicas);
+  const floor = cpuPoolState(standardTenants, premiumTenants, idle, minStandard);
+  const businessHours = CALENDAR.workingHoursPerDay * CALENDAR.workingDaysPerMonth;
+  const offHours = CALENDAR.hoursPerMonth - businessHours;
+  const peakCost = peak.nodes * prices.cpuNodeUsdPerHour * businessHours;
+  const floorCost = floor.nodes * prices.cpuNodeUsdPerHour * offHours;
 
-  const nodeCost = cpuNodes * cpuNodeUsdPerMonth(prices);
   const endpointEach = prices.tenantPrivateEndpointUsdPerHour * CALENDAR.hoursPerMonth;
   const gpu = gpuReplicas * gpuHoursPerMonth() * prices.gpuSpotUsdPerHour;
   const base = PLATFORM_BASE_USD_PER_MONTH.value;
-  const cost = { base, cpuNodes: nodeCost, tenantEndpoints: level.tenants * endpointEach, gpu, total: 0 };
+  const cost = { base, cpuNodes: peakCost + floorCost, tenantEndpoints: level.tenants * endpointEach, gpu, total: 0 };
   cost.total = cost.base + cost.cpuNodes + cost.tenantEndpoints + cost.gpu;
 
-  // Node cost split by share of the binding resource's requests; the gateway's share is platform overhead.
-  const bindingResource: 'cpu' | 'memory' = byMemory > byCpu ? 'memory' : 'cpu';
-  const share = (cpu: number, mem: number) => (bindingResource === 'cpu' ? cpu / requestedCpuCores : mem / requestedMemoryGiB);
-  const idleCost = (tier: 'standard' | 'premium') => nodeCost * share(idle[tier].cpuCores, idle[tier].memoryGiB);
-  const modelsCost = nodeCost * share(modelCpu, standardReplicas * STANDARD_MODEL_REPLICA_MEMORY_GIB);
-  const gatewayCost = nodeCost * share(gatewayCpu, 0);
-  const platformShare = (base + gatewayCost) / level.tenants;
+  // Each period's node cost split by share; the models' share is paid per request, the gateway's is platform overhead.
+  const both = (pick: (s: CpuPoolState['share']) => number) => peakCost * pick(peak.share) + floorCost * pick(floor.share);
+  const modelsCost = both((x) => x.models);
+  const platformShare = (base + both((x) => x.gateway)) / level.tenants;
   const cpuPerRequest = cpuRps > 0 ? modelsCost / cpuRps : 0;
   const tenantCost = (tier: 'standard' | 'premium'): TenantCost => {
     const cpuShare = tier === 'standard' ? 1 : 1 - large;
     const items = {
-      idleFootprint: idleCost(tier),
+      idleFootprint: both((x) => (tier === 'standard' ? x.standardTenant : x.premiumTenant)),
       endpoint: endpointEach,
       platformShare,
       cpuInference: cpuPerRequest * perTenant * cpuShare,
@@ -187,10 +213,11 @@ export function levelCapacity(level: LoadLevel, idle: Readonly<Record<'standard'
     standardReplicas,
     standardReplicasAnswerTokensOnly,
     gpuReplicas,
-    requestedCpuCores,
-    requestedMemoryGiB,
-    cpuNodes,
-    bindingResource,
+    requestedCpuCores: peak.requestedCpuCores,
+    requestedMemoryGiB: peak.requestedMemoryGiB,
+    cpuNodes: peak.nodes,
+    cpuNodesOffHours: floor.nodes,
+    bindingResource: peak.bindingResource,
     cost,
     perTenant: { standard: tenantCost('standard'), premium: tenantCost('premium') },
   };

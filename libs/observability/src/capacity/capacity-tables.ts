@@ -59,11 +59,11 @@ export function renderCapacityBlocks(prices: UnitPrices = DEFAULT_PRICES): Recor
   ].join('\n');
 
   const costs = [
-    '| Nivel | Base | Nodos `cpu` | *Endpoints* de inquilino | GPU (*spot*) | **Total** | Media por inquilino |',
+    `| Nivel | Base | Nodos \`cpu\` (${CALENDAR.workingHoursPerDay * CALENDAR.workingDaysPerMonth} h en pico + resto en el mínimo) | *Endpoints* de inquilino | GPU (*spot*) | **Total** | Media por inquilino |`,
     '|---|---|---|---|---|---|---|',
     ...levels.map(
       (c) =>
-        `| ${c.level.tenants} inquilinos | ${es(c.cost.base)} | ${c.cpuNodes} × ${es(node)} = ${es(c.cost.cpuNodes)} | ${es(c.cost.tenantEndpoints)} | ${es(c.cost.gpu)} | **${es(c.cost.total)}** | ${es(c.cost.total / c.level.tenants)} |`,
+        `| ${c.level.tenants} inquilinos | ${es(c.cost.base)} | ${c.cpuNodes} / ${c.cpuNodesOffHours} nodos → ${es(c.cost.cpuNodes)} | ${es(c.cost.tenantEndpoints)} | ${es(c.cost.gpu)} | **${es(c.cost.total)}** | ${es(c.cost.total / c.level.tenants)} |`,
     ),
   ].join('\n');
 
