@@ -108,9 +108,9 @@ export function renderCapacityBlocks(prices: UnitPrices = DEFAULT_PRICES): Recor
 export function applyCapacityBlocks(doc: string, blocks: Record<CapacityBlock, string>): string {
   let out = doc;
   for (const [name, body] of Object.entries(blocks)) {
-    const re = new RegExp(`(<!-- capacity:${name} -->\\n)[\\s\\S]*?(\\n<!-- /capacity:${name} -->)`);
+    const re = new RegExp(`(<!-- capacity:${name} -->\\n)[\\s\\S]*?(<!-- /capacity:${name} -->)`);
     if (!re.test(out)) throw new Error(`the capacity doc has no <!-- capacity:${name} --> block`);
-    out = out.replace(re, (_m, open: string, close: string) => `${open}${body}${close}`);
+    out = out.replace(re, (_m, open: string, close: string) => `${open}${body}\n${close}`);
   }
   return out;
 }
