@@ -1,4 +1,8 @@
+import type { TenantIdentities } from '@panal/tenant-config';
 import type { InfraEnvironment } from './environments/infra-environment';
+
+/** Key of a platform identity in `platformClientIds` of `environments/<env>/tenant-identities.yaml`. */
+export type PlatformIdentityKey = keyof TenantIdentities['platformClientIds'];
 
 /** Stacks of an environment, in apply order; each has its own state file `<env>/<stack>.tfstate`. */
 export const STACK_NAMES = ['network', 'observability', 'aks', 'secrets', 'data', 'storage', 'gitops', 'tenants'] as const;
@@ -41,6 +45,16 @@ export function platformNames(env: InfraEnvironment) {
     tenantIdentity: (tenantId: string) => `id-${p}-tenant-${tenantId}`,
     /** Identity of the Job that creates tenant database roles (PostgreSQL Entra administrator). */
     databaseBootstrapIdentity: `id-${p}-db-bootstrap`,
+    /**
+     * Workload identities of the platform's own ServiceAccounts, by `platformClientIds` key. The aks
+     * stack creates them in its resource group; other stacks look them up by these names.
+     */
+    platformIdentities: {
+      inferenceGateway: `id-${p}-inference-gateway`,
+      kedaOperator: `id-${p}-keda-operator`,
+      modelSeeder: `id-${p}-model-seeder`,
+      otelCollector: `id-${p}-otel-collector`,
+    } satisfies Record<PlatformIdentityKey, string>,
   };
 }
 

@@ -35,6 +35,8 @@ export interface ModelStorageProps {
 export class ModelStorage extends Construct {
   /** Blob account (source of truth). */
   public readonly blob: PrivateStorageAccount;
+  /** The Blob container the seeding Job reads. */
+  public readonly container: StorageContainer;
   /** Premium Files account (hot NFS copy). */
   public readonly files: PrivateStorageAccount;
   /** The NFS share. */
@@ -49,8 +51,8 @@ export class ModelStorage extends Construct {
     }
     const base = { resourceGroupName: props.resourceGroupName, location: props.location, privateEndpointSubnetId: props.privateEndpointSubnetId, logAnalyticsWorkspaceId: props.logAnalyticsWorkspaceId };
     this.blob = new PrivateStorageAccount(this, 'blob', { ...base, name: names.modelBlobAccount, kind: 'blob', privateDnsZoneId: props.privateDnsZoneIds.blob });
-    const container = new StorageContainer(this, 'models-container', { name: names.modelContainer, storageAccountId: this.blob.account.id, containerAccessType: 'private' });
-    skipCheckov(container, 'CKV2_AZURE_21', SHARED_SKIP_REASONS.blobLogging);
+    this.container = new StorageContainer(this, 'models-container', { name: names.modelContainer, storageAccountId: this.blob.account.id, containerAccessType: 'private' });
+    skipCheckov(this.container, 'CKV2_AZURE_21', SHARED_SKIP_REASONS.blobLogging);
 
     this.files = new PrivateStorageAccount(this, 'files', { ...base, name: names.modelFilesAccount, kind: 'file', privateDnsZoneId: props.privateDnsZoneIds.file });
     this.share = new StorageShare(this, 'models-share', { name: names.modelShare, storageAccountId: this.files.account.id, enabledProtocol: 'NFS', quota: s.nfsShareGiB });

@@ -1,7 +1,9 @@
 import '../testing/cdktf-matchers';
+import { FederatedIdentityCredential } from '../imports/azurerm/federated-identity-credential/index.js';
 import { KubernetesCluster } from '../imports/azurerm/kubernetes-cluster/index.js';
 import { KubernetesClusterNodePool } from '../imports/azurerm/kubernetes-cluster-node-pool/index.js';
 import { MonitorDataCollectionRule } from '../imports/azurerm/monitor-data-collection-rule/index.js';
+import { RoleAssignment } from '../imports/azurerm/role-assignment/index.js';
 import { CPU_POOLS, CRITICAL_ADDONS_ONLY_TAINT, DEFAULT_NODE_POOLS, GPU_POOLS, GPU_TAINT, NodePool, SPOT_TAINT } from '@panal/platform-model';
 import { describe, expect, it } from 'vitest';
 import { formatTaint } from '../constructs/aks-node-pool';
@@ -95,6 +97,37 @@ describe('AksStack', () => {
 
   it('keeps GPU taints off the CPU pools', () => {
     for (const name of CPU_POOLS) expect(pool(name).node_taints, name).toEqual([]);
+  });
+
+  it('federates the platform identities with the cluster issuer and outputs their client ids by platformClientIds key', () => {
+    const issuer = expect.stringMatching(/^\$\{azurerm_kubernetes_cluster\.aks_cluster_[0-9A-F]+\.oidc_issuer_url\}$/);
+    for (const c of resourcesOf(json, FederatedIdentityCredential.tfResourceType)) expect(c.issuer, c.subject).toEqual(issuer);
+    expect(resourcesOf(json, FederatedIdentityCredential.tfResourceType).map((c) => c.subject).sort()).toEqual([
+      'system:serviceaccount:inference-gateway:inference-gateway',
+      'system:serviceaccount:kube-system:keda-operator',
+      'system:serviceaccount:model-store:model-seeder',
+      'system:serviceaccount:observability:otel-collector',
+    ]);
+    const output = json.output.platform_identity_client_ids.value;
+    expect(Object.keys(output)).toEqual(['inferenceGateway', 'kedaOperator', 'modelSeeder', 'otelCollector']);
+    expect(output.kedaOperator).toMatch(/^\$\{azurerm_user_assigned_identity\.platform-identities_keda-operator_identity_[0-9A-F]+\.client_id\}$/);
+  });
+
+  it('lets the KEDA operator read the Azure Monitor workspace it queries (the premium pool wakes from zero on it)', () => {
+    expect(synth).toHaveResourceWithProperties(RoleAssignment, {
+      role_definition_name: 'Monitoring Data Reader',
+      scope: expect.stringMatching(/^\$\{data\.azurerm_monitor_workspace\.monitor-workspace\.id\}$/),
+      principal_id: expect.stringContaining('platform-identities_keda-operator_identity_'),
+    });
+    expect(synth).toHaveDataSourceWithProperties({ tfResourceType: 'azurerm_monitor_workspace' }, { name: 'amw-pnlprd', resource_group_name: 'rg-pnlprd-observability' });
+  });
+
+  it('lets the collector publish telemetry in the observability resource group only', () => {
+    expect(synth).toHaveResourceWithProperties(RoleAssignment, {
+      role_definition_name: 'Monitoring Metrics Publisher',
+      scope: expect.stringMatching(/^\/subscriptions\/\$\{data\.azurerm_client_config\.client-config\.subscription_id\}\/resourceGroups\/rg-pnlprd-observability$/),
+      principal_id: expect.stringContaining('platform-identities_otel-collector_identity_'),
+    });
   });
 
   it('gives dev the same pools on smaller ceilings', () => {

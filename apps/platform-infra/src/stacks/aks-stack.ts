@@ -1,8 +1,11 @@
+import { DataAzurermClientConfig } from '../imports/azurerm/data-azurerm-client-config/index.js';
 import { DataAzurermMonitorWorkspace } from '../imports/azurerm/data-azurerm-monitor-workspace/index.js';
+import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import { AksCluster } from '../constructs/aks-cluster';
 import { ClusterMonitoring } from '../constructs/cluster-monitoring';
 import { PanalStack } from '../constructs/panal-stack';
+import { PlatformIdentities } from '../constructs/platform-identities';
 import { PlatformLookups } from '../constructs/platform-lookups';
 import type { InfraEnvironment } from '../environments/infra-environment';
 
@@ -10,6 +13,8 @@ import type { InfraEnvironment } from '../environments/infra-environment';
 export class AksStack extends PanalStack {
   /** The cluster. */
   public readonly aks: AksCluster;
+  /** Workload identities of the platform's own ServiceAccounts (`platformClientIds`). */
+  public readonly platformIdentities: PlatformIdentities;
 
   constructor(scope: Construct, id: string, env: InfraEnvironment) {
     super(scope, id, { env, stack: 'aks' });
@@ -35,6 +40,22 @@ export class AksStack extends PanalStack {
       clusterId: this.aks.cluster.id,
       monitorWorkspaceId: metrics.id,
       logAnalyticsWorkspaceId: logs.id,
+    });
+    // The data collection rule that receives OTLP comes with the OTLP-enabled Application Insights
+    // (preview, no azurerm resource, so no id here): the collector publishes at the scope of the
+    // observability resource group, which holds Application Insights (docs/diseno/5-seguridad.md).
+    const subscriptionId = new DataAzurermClientConfig(this, 'client-config').subscriptionId;
+    this.platformIdentities = new PlatformIdentities(this, 'platform-identities', {
+      resourceGroupName: this.resourceGroup.name,
+      location: this.resourceGroup.location,
+      oidcIssuerUrl: this.aks.cluster.oidcIssuerUrl,
+      names: n,
+      monitorWorkspaceId: metrics.id,
+      telemetryPublishScopeId: `/subscriptions/${subscriptionId}/resourceGroups/${n.resourceGroup('observability')}`,
+    });
+    new TerraformOutput(this, 'platform_identity_client_ids', {
+      description: 'Client id of each platform workload identity, by platformClientIds key: written to environments/<env>/tenant-identities.yaml after apply.',
+      value: this.platformIdentities.clientIds(),
     });
   }
 }

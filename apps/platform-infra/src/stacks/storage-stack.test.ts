@@ -1,4 +1,5 @@
 import '../testing/cdktf-matchers';
+import { RoleAssignment } from '../imports/azurerm/role-assignment/index.js';
 import { StorageAccount } from '../imports/azurerm/storage-account/index.js';
 import { StorageContainer } from '../imports/azurerm/storage-container/index.js';
 import { StorageShare } from '../imports/azurerm/storage-share/index.js';
@@ -17,6 +18,18 @@ describe('StorageStack', () => {
   it('keeps every model version in the Blob source of truth', () => {
     expect(synth).toHaveResourceWithProperties(StorageAccount, { name: 'pnlprdmodels', blob_properties: expect.objectContaining({ versioning_enabled: true }) });
     expect(synth).toHaveResourceWithProperties(StorageContainer, { name: 'models', container_access_type: 'private' });
+  });
+
+  it('lets the model seeder identity of the aks stack read the models container, and only that', () => {
+    expect(synth).toHaveDataSourceWithProperties({ tfResourceType: 'azurerm_user_assigned_identity' }, { name: 'id-pnlprd-model-seeder', resource_group_name: 'rg-pnlprd-aks' });
+    expect(resourcesOf(json, RoleAssignment.tfResourceType)).toEqual([
+      {
+        role_definition_name: 'Storage Blob Data Reader',
+        scope: expect.stringMatching(/^\$\{azurerm_storage_container\.models_models-container_[0-9A-F]+\.id\}$/),
+        principal_id: '${data.azurerm_user_assigned_identity.model-seeder.principal_id}',
+        principal_type: 'ServicePrincipal',
+      },
+    ]);
   });
 
   it('serves the hot copy from a Premium NFS share sized by the load-time arithmetic', () => {
