@@ -216,7 +216,13 @@ describe('cluster-addons output', () => {
     expect(activity.metadata.query).toContain('panal_gateway_inflight_requests{model="llama3:70b"}');
     expect(activity.metadata.activationThreshold).toBe('0');
     expect(concurrency.metadata.threshold).toBe(String(MODEL_CATALOGUE['llama3:70b'].numParallel));
-    for (const t of so.spec.triggers) expect(t.authenticationRef).toEqual({ name: 'azure-managed-prometheus' });
+    // The Prometheus triggers query Azure Monitor with the KEDA identity; the warm-hours cron trigger reads no source.
+    const prometheusTriggers = so.spec.triggers.filter((t: any) => t.type === 'prometheus');
+    expect(prometheusTriggers).toHaveLength(2);
+    for (const t of prometheusTriggers) expect(t.authenticationRef).toEqual({ name: 'azure-managed-prometheus' });
+    const warm = so.spec.triggers.find((t: any) => t.type === 'cron');
+    expect(warm).toMatchObject({ name: 'warm-hours', metadata: { timezone: environment.modelServing.premiumWarmHours!.timezone, desiredReplicas: '1' } });
+    expect(warm.authenticationRef).toBeUndefined();
     const { identities } = loadEnvironment(envDir, repoRoot);
     expect(find('TriggerAuthentication', 'azure-managed-prometheus', 'models-premium').spec).toEqual({
       podIdentity: { provider: 'azure-workload', identityId: identities.platformClientIds.kedaOperator },
