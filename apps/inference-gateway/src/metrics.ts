@@ -96,6 +96,8 @@ export class GatewayMetrics {
   readonly degraded = new Family('panal_gateway_degraded_total', 'Requests answered by the degraded fallback model, per tenant and requested model.', 'counter');
   /** Tenant keys currently loaded. */
   readonly keys = new Family('panal_gateway_tenant_keys_loaded', 'Tenant keys loaded from the key folder.', 'gauge');
+  /** 1 while limits are counted in the shared Redis, 0 while this replica falls back to 1/replicas of them in memory; absent without shared limits. */
+  readonly sharedLimitsAvailable = new Family('panal_gateway_shared_limits_available', 'Whether tenant limits are counted in the shared Redis (1) or fall back to a per-replica share in memory (0).', 'gauge');
   /** End-to-end latency per model, including cold-start waits. */
   readonly duration = new Histogram('panal_gateway_request_duration_seconds', 'Time from request to last byte, per model.', [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]);
   /**
@@ -112,7 +114,7 @@ export class GatewayMetrics {
 
   /** The exposition text. */
   render(): string {
-    const families = [this.received, this.requests, this.inflight, this.tokens, this.rejected, this.retries, this.degraded, this.keys];
+    const families = [this.received, this.requests, this.inflight, this.tokens, this.rejected, this.retries, this.degraded, this.keys, this.sharedLimitsAvailable];
     return [...families.flatMap((f) => f.render()), ...this.duration.render(), ...this.firstByte.render()].join('\n') + '\n';
   }
 }

@@ -1,44 +1,32 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisReplyError, RespClient } from './redis-resp.ts';
+import { RedisServer } from './testing/redis-server.ts';
 
-/** Runs against the real redis-server from Debian (no fake): `apt-get install redis-server`. */
-const REDIS = '/usr/bin/redis-server';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
+/** Runs against the real redis-server from Debian (no fake), installed by scripts/install-redis.sh if missing. */
 describe('RespClient against a real redis-server', () => {
-  let redis: ChildProcess;
-  let dir: string;
+  let redis: RedisServer;
   let client: RespClient;
 
   beforeAll(async () => {
-    const port = await freePort();
-    dir = mkdtempSync(join(tmpdir(), 'gw-redis-'));
-    redis = spawn(REDIS, ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-    for (let i = 0; ; i++) {
-      try { client = await RespClient.connect('127.0.0.1', port); break; } catch (error) {
-        if (i > 50) throw error;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    redis = await RedisServer.start();
+    client = await RespClient.connect('127.0.0.1', redis.port);
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     client?.close();
-    redis?.kill();
-    rmSync(dir, { recursive: true, force: true });
+    await redis?.stop();
+  });
+
+  it('drops the connection when a reply does not come within the command timeout', async () => {
+    // GIVEN a connection with a 200 ms command budget
+    const slow = await RespClient.connect('127.0.0.1', redis.port, 2_000, 200);
+    const closed = new Promise<boolean>((r) => slow.onClose(() => r(true)));
+    // WHEN a command blocks for longer (BLPOP on an empty list waits 5 s)
+    // THEN it fails, the connection closes, and later commands fail at once instead of getting its reply
+    await expect(slow.command('BLPOP', 'empty-list', 5)).rejects.toThrow('no reply within 200 ms');
+    expect(await closed).toBe(true);
+    expect(slow.isClosed).toBe(true);
+    await expect(slow.command('PING')).rejects.toThrow('redis connection closed');
   });
 
   it('answers PING, INCRBY and bulk strings in order when pipelined', async () => {

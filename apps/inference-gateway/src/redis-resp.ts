@@ -12,31 +12,65 @@ export class RedisReplyError extends Error {}
  */
 export class RespClient {
   private buffer = Buffer.alloc(0);
-  private readonly pending: { resolve: (v: RespValue) => void; reject: (e: Error) => void }[] = [];
+  private readonly pending: { resolve: (v: RespValue) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
+  private closed = false;
+  private readonly closeListeners: ((error?: Error) => void)[] = [];
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly commandTimeoutMs: number,
+  ) {
     socket.on('data', (chunk) => this.onData(chunk));
+    let lastError: Error | undefined;
     const failAll = (error: Error) => {
-      for (const waiter of this.pending.splice(0)) waiter.reject(error);
+      for (const waiter of this.pending.splice(0)) {
+        clearTimeout(waiter.timer);
+        waiter.reject(error);
+      }
     };
-    socket.on('error', failAll);
-    socket.on('close', () => failAll(new Error('redis connection closed')));
+    socket.on('error', (error) => {
+      lastError = error;
+      failAll(error);
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      failAll(new Error('redis connection closed'));
+      for (const listener of this.closeListeners.splice(0)) listener(lastError);
+    });
   }
 
-  static connect(host: string, port: number, timeoutMs = 2_000): Promise<RespClient> {
+  /**
+   * Opens one connection. A command without a reply after `commandTimeoutMs` destroys it: replies are
+   * matched by order, so a lost one would shift every later reply onto the wrong caller.
+   */
+  static connect(host: string, port: number, timeoutMs = 2_000, commandTimeoutMs = 1_000): Promise<RespClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port });
       const timer = setTimeout(() => { socket.destroy(); reject(new Error(`redis ${host}:${port}: connect timeout after ${timeoutMs} ms`)); }, timeoutMs);
-      socket.once('connect', () => { clearTimeout(timer); socket.setNoDelay(true); resolve(new RespClient(socket)); });
+      socket.once('connect', () => { clearTimeout(timer); socket.setNoDelay(true); resolve(new RespClient(socket, commandTimeoutMs)); });
       socket.once('error', (error) => { clearTimeout(timer); reject(error); });
     });
   }
 
+  /** True once the connection is gone; commands then fail at once. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Calls `listener` once when the connection closes, with the socket error if there was one. */
+  onClose(listener: (error?: Error) => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
   command(...args: (string | number)[]): Promise<RespValue> {
+    if (this.closed) return Promise.reject(new Error('redis connection closed'));
     const parts = args.map((arg) => Buffer.from(String(arg)));
     const frame = Buffer.concat([Buffer.from(`*${parts.length}\r\n`), ...parts.flatMap((p) => [Buffer.from(`$${p.length}\r\n`), p, Buffer.from('\r\n')])]);
     return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject });
+      const timer = setTimeout(() => this.socket.destroy(new Error(`redis: no reply within ${this.commandTimeoutMs} ms`)), this.commandTimeoutMs);
+      timer.unref();
+      this.pending.push({ resolve, reject, timer });
       this.socket.write(frame);
     });
   }
@@ -53,6 +87,7 @@ export class RespClient {
       this.buffer = this.buffer.subarray(parsed.end);
       const waiter = this.pending.shift();
       if (!waiter) continue;
+      clearTimeout(waiter.timer);
       if (parsed.value instanceof RedisReplyError) waiter.reject(parsed.value);
       else waiter.resolve(parsed.value);
     }

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { InferenceGatewayConfig, ModelId } from '@panal/tenant-config';
 import { KeyRing } from './key-ring';
 import { GatewayMetrics } from './metrics';
-import { TenantLimiter } from './tenant-limiter';
+import { RedisLink } from './redis-link';
+import { SharedTenantLimiter } from './shared-limiter';
+import { TenantLimiter, type LimitVerdict, type TenantLimits } from './tenant-limiter';
 import { openUpstream, UpstreamUnavailable } from './upstream';
 
 /** The only paths the gateway serves to tenants: inference, never model management. */
@@ -22,6 +24,36 @@ export interface GatewayOptions {
   readonly keyReloadMs?: number;
   /** Clock, for tests. @default Date.now */
   readonly now?: () => number;
+}
+
+/** What the request path needs of a limiter, in memory ({@link TenantLimiter}) or shared ({@link SharedTenantLimiter}). */
+interface Limiter {
+  admit(): LimitVerdict | Promise<LimitVerdict>;
+  record(tokens: number): void | Promise<void>;
+  retryAfterSeconds(): number;
+}
+
+/**
+ * Per-tenant limiters. With `sharedLimits` they count in Redis, and the gauge
+ * `panal_gateway_shared_limits_available` with one log line per change says when they fell back to
+ * 1/replicas of each limit in memory; without it, in-memory limiters as before.
+ */
+function tenantLimiters(config: InferenceGatewayConfig, metrics: GatewayMetrics, now: () => number): { limiters: Map<string, Limiter>; ready: Promise<void>; close: () => void } {
+  const shared = config.sharedLimits;
+  if (!shared) return { limiters: new Map(config.tenants.map((t) => [t.id, new TenantLimiter(t, now)])), ready: Promise.resolve(), close: () => {} };
+  let available: boolean | undefined;
+  const report = (ok: boolean, reason?: string) => {
+    if (ok === available) return;
+    available = ok;
+    metrics.sharedLimitsAvailable.set({}, ok ? 1 : 0);
+    if (ok) console.log(`inference-gateway: shared limits on, Redis ${shared.redisHost}:${shared.redisPort}`);
+    else console.warn(`inference-gateway: shared limits unavailable (${reason ?? 'redis error'}); each replica now admits 1/${shared.fallbackReplicas} of every tenant limit from memory`);
+  };
+  const link = new RedisLink({ host: shared.redisHost, port: shared.redisPort, onState: report });
+  const limiters = new Map<string, Limiter>(
+    config.tenants.map((t: TenantLimits) => [t.id, new SharedTenantLimiter(t, () => link.current(), shared.fallbackReplicas, now, (ok, error) => report(ok, error?.message))]),
+  );
+  return { limiters, ready: link.start(), close: () => link.close() };
 }
 
 /** A running gateway. */
@@ -78,7 +110,8 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
   const now = options.now ?? Date.now;
   const metrics = new GatewayMetrics();
   const tenants = new Map(config.tenants.map((t) => [t.id, t]));
-  const limiters = new Map(config.tenants.map((t) => [t.id, new TenantLimiter(t, now)]));
+  const { limiters, ready: limitsReady, close: closeLimits } = tenantLimiters(config, metrics, now);
+  await limitsReady;
   const keys = new KeyRing(config.keysDir, [...tenants.keys()]);
   const reloadKeys = () => {
     const { loaded, missing } = keys.reload();
@@ -182,7 +215,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
         if (usage) {
           metrics.tokens.inc({ tenant: tenantId, model, type: 'prompt' }, usage.prompt);
           metrics.tokens.inc({ tenant: tenantId, model, type: 'completion' }, usage.completion);
-          limiters.get(tenantId)!.record(usage.prompt + usage.completion);
+          void limiters.get(tenantId)!.record(usage.prompt + usage.completion);
         }
         resolveRelay(code);
       };
@@ -234,7 +267,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
       return sendError(res, 403, 'model_not_allowed', `model "${model}" is not in the ${tenant.tier} tier; allowed: ${tenant.models.join(', ')}`);
     }
     const limiter = limiters.get(tenantId)!;
-    const verdict = limiter.admit();
+    const verdict = await limiter.admit();
     if (verdict) {
       metrics.rejected.inc({ tenant: tenantId, reason: verdict });
       return sendError(res, 429, verdict, `tenant ${tenantId}: ${verdict.replace(/_/g, ' ')}`, { 'retry-after': String(limiter.retryAfterSeconds()) });
@@ -297,6 +330,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
     close: async () => {
       ready = false;
       clearInterval(reloadTimer);
+      closeLimits();
       // close() waits for every connection; idle keep-alive ones would hold it until they time out.
       const apiClosed = new Promise<void>((r) => api.close(() => r()));
       api.closeIdleConnections();

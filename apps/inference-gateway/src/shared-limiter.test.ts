@@ -1,53 +1,29 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RespClient } from './redis-resp.ts';
 import { SharedTenantLimiter } from './shared-limiter.ts';
 import type { TenantLimits } from './tenant-limiter.ts';
-
-/** Real redis-server from Debian; each SharedTenantLimiter with its own connection plays one replica. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { RedisServer } from './testing/redis-server.ts';
 
 const limits = (id: string): TenantLimits => ({ id, tier: 'standard', models: ['llama3:8b'], requestsPerMinute: 10, tokensPerMinute: 1_000_000, monthlyTokenBudget: 500 });
 const FIXED_NOW = () => Date.UTC(2026, 11, 2, 10, 0, 30);
 
+/** Real redis-server from Debian; each SharedTenantLimiter with its own connection plays one replica. */
 describe('SharedTenantLimiter on a real redis-server', () => {
-  let redis: ChildProcess;
-  let dir: string;
-  let port: number;
+  let redis: RedisServer;
   const clients: RespClient[] = [];
   const replica = async (id: string) => {
-    const client = await RespClient.connect('127.0.0.1', port);
+    const client = await RespClient.connect('127.0.0.1', redis.port);
     clients.push(client);
     return new SharedTenantLimiter(limits(id), () => client, 3, FIXED_NOW);
   };
 
   beforeAll(async () => {
-    port = await freePort();
-    dir = mkdtempSync(join(tmpdir(), 'gw-redis-'));
-    redis = spawn('/usr/bin/redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-    for (let i = 0; ; i++) {
-      try { (await RespClient.connect('127.0.0.1', port)).close(); break; } catch (error) {
-        if (i > 50) throw error;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    redis = await RedisServer.start();
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     for (const c of clients) c.close();
-    redis?.kill();
-    rmSync(dir, { recursive: true, force: true });
+    await redis?.stop();
   });
 
   it('admits the configured requests per minute across 3 replicas, not 3x', async () => {

@@ -34,6 +34,8 @@ export class SharedTenantLimiter {
     private readonly redis: () => RespClient | undefined,
     replicas: number,
     private readonly now: () => number = Date.now,
+    /** Told whether each Redis call worked, so the gateway can export and log the state. */
+    private readonly onRedisResult: (ok: boolean, error?: Error) => void = () => {},
   ) {
     const share = (n: number) => Math.max(1, Math.floor(n / Math.max(1, replicas)));
     this.fallback = new TenantLimiter({ ...limits, requestsPerMinute: share(limits.requestsPerMinute), tokensPerMinute: share(limits.tokensPerMinute), monthlyTokenBudget: share(limits.monthlyTokenBudget) }, now);
@@ -47,10 +49,10 @@ export class SharedTenantLimiter {
     const [rpm, tpm, month] = this.keys();
     try {
       const verdict = await this.client().command('EVAL', ADMIT, 3, rpm, tpm, month, this.limits.requestsPerMinute, this.limits.tokensPerMinute, this.limits.monthlyTokenBudget);
-      this.redisHealthy = true;
+      this.healthy(true);
       return verdict === 'ok' ? null : (verdict as LimitVerdict);
-    } catch {
-      this.redisHealthy = false;
+    } catch (error) {
+      this.healthy(false, error as Error);
       return this.fallback.admit();
     }
   }
@@ -60,14 +62,19 @@ export class SharedTenantLimiter {
     const [, tpm, month] = this.keys();
     try {
       await this.client().command('EVAL', RECORD, 2, tpm, month, Math.max(0, Math.round(tokens)));
-      this.redisHealthy = true;
-    } catch {
-      this.redisHealthy = false;
+      this.healthy(true);
+    } catch (error) {
+      this.healthy(false, error as Error);
     }
   }
 
   retryAfterSeconds(): number {
     return Math.max(1, 60 - Math.floor((this.now() % 60_000) / 1000));
+  }
+
+  private healthy(ok: boolean, error?: Error): void {
+    this.redisHealthy = ok;
+    this.onRedisResult(ok, error);
   }
 
   private client(): RespClient {

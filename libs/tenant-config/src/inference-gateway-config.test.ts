@@ -41,6 +41,14 @@ describe('deriveInferenceGatewayConfig', () => {
     expect(inferenceGatewayConfigSchema.parse(JSON.parse(JSON.stringify(config)))).toEqual(config);
   });
 
+  it('has no shared limits unless given, and carries them when given', () => {
+    expect(config.sharedLimits).toBeUndefined();
+    const sharedLimits = { redisHost: 'inference-gateway-redis.inference-gateway.svc.cluster.local', redisPort: 6379, fallbackReplicas: 3 };
+    const shared = deriveInferenceGatewayConfig({ tenants: [tenant('alpha', 'standard')], listenPort: 8080, premiumColdStartBudgetSeconds: 600, sharedLimits });
+    expect(inferenceGatewayConfigSchema.parse(JSON.parse(JSON.stringify(shared))).sharedLimits).toEqual(sharedLimits);
+    expect(inferenceGatewayConfigSchema.safeParse({ ...shared, sharedLimits: { ...sharedLimits, fallbackReplicas: 0 } }).success).toBe(false);
+  });
+
   it('fails to parse a file with an unknown model or field', () => {
     const bad = { ...config, tenants: [{ ...config.tenants[0]!, models: ['gpt-4'] }] };
     expect(inferenceGatewayConfigSchema.safeParse(bad).success).toBe(false);

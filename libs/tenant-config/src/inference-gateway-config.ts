@@ -47,6 +47,24 @@ export const inferenceGatewayConfigSchema = z.strictObject({
       degradedFallback: modelId.optional(),
     }),
   ),
+  /**
+   * Limits and monthly budgets shared by every replica through one Redis (docs/adr/0019-gateway-a-mil-inquilinos.md).
+   * Without it each replica keeps its own counters in memory (local runs, tests): with N replicas a
+   * tenant gets up to N× its limits and budgets restart at zero with the pod.
+   */
+  sharedLimits: z
+    .strictObject({
+      /** Host of the Redis Service. */
+      redisHost: z.string().min(1),
+      /** Port of the Redis Service. */
+      redisPort: z.number().int().min(1).max(65535),
+      /**
+       * Replicas the limits are split between while Redis does not answer: each one then admits
+       * 1/replicas of every limit from memory (fail open, `panal_gateway_shared_limits_available 0`).
+       */
+      fallbackReplicas: positiveInt,
+    })
+    .optional(),
   /** Tenant keys and what each may do. */
   tenants: z.array(
     z.strictObject({
@@ -92,6 +110,8 @@ export interface DeriveGatewayConfigOptions {
   readonly premiumColdStartBudgetSeconds: number;
   /** Standard model that answers Premium requests, flagged as degraded, when the budget is spent. @default - none: the request fails with 503 */
   readonly premiumDegradedFallback?: ModelId;
+  /** Redis shared by the replicas for limits and budgets. @default - none: in-memory limits per replica */
+  readonly sharedLimits?: InferenceGatewayConfig['sharedLimits'];
 }
 
 /** Where tenant key files are mounted in the gateway pods. */
@@ -130,6 +150,7 @@ export function deriveInferenceGatewayConfig(options: DeriveGatewayConfigOptions
     keysDir: GATEWAY_KEYS_DIR,
     upstream: { connectTimeoutMs: 2_000, maxAttempts: 3, retryBackoffMs: 250, idleTimeoutMs: 120_000 },
     models,
+    ...(options.sharedLimits ? { sharedLimits: options.sharedLimits } : {}),
     tenants,
   });
 }
