@@ -31,6 +31,7 @@ export * from './models/ollama-model';
 export * from './models/premium-model-scaler';
 export * from './gateway/gateway-tenant-keys';
 export * from './gateway/inference-gateway';
+export * from './gateway/gateway-redis';
 export * from './common/pod-security';
 export * from './common/topology-spread';
 export * from './observability/otel-collector-config';

@@ -24,6 +24,33 @@ describe('InferenceGateway', () => {
     expect(mounts).toEqual(['/etc/inference-gateway', '/var/run/panal/tenant-keys/alpha', '/var/run/panal/tenant-keys/beta']);
   });
 
+  it('runs a hardened one-replica Redis with AOF on a PVC for the shared limits, reachable only from the gateway', () => {
+    const { manifest, gw } = synth();
+    const config = JSON.parse(gw.configJson);
+    expect(config.sharedLimits).toEqual({ redisHost: 'inference-gateway-redis.inference-gateway.svc.cluster.local', redisPort: 6379, fallbackReplicas: 3 });
+    const sts = manifest.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'inference-gateway-redis');
+    expect(sts.spec.replicas).toBe(1);
+    const redis = sts.spec.template.spec.containers[0];
+    expect(redis.image).toBe(TEST_ENVIRONMENT.images.redis);
+    expect(redis.args.join(' ')).toContain('--appendonly yes --appendfsync everysec');
+    expect(redis.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false });
+    expect(redis.resources.limits).toBeDefined();
+    expect(sts.spec.volumeClaimTemplates[0].spec.accessModes).toEqual(['ReadWriteOnce']);
+    expect(redis.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
+    // Only the gateway's pods may reach it, and the gateway may reach it.
+    const policies = manifest.filter((o) => o.kind === 'NetworkPolicy');
+    const ingress = policies.find((p) => p.metadata.name === 'gateway-redis-ingress-from-gateway');
+    expect(ingress.spec.podSelector.matchLabels).toEqual(sts.spec.selector.matchLabels);
+    expect(ingress.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: TEST_ENVIRONMENT.inferenceGateway.podLabels } }], ports: [{ protocol: 'TCP', port: 6379 }] }]);
+    expect(policies.find((p) => p.metadata.name === 'gateway-egress-to-redis').spec.podSelector.matchLabels).toEqual(TEST_ENVIRONMENT.inferenceGateway.podLabels);
+  });
+
+  it('renders no Redis and in-memory limits with sharedLimits: false', () => {
+    const { manifest, gw } = synth({ sharedLimits: false });
+    expect(manifest.filter((o) => o.kind === 'StatefulSet')).toEqual([]);
+    expect(JSON.parse(gw.configJson).sharedLimits).toBeUndefined();
+  });
+
   it('mounts no keys without the gateway identity', () => {
     const { manifest } = synth({ workloadIdentityClientId: undefined });
     expect(manifest.filter((o) => o.kind === 'SecretProviderClass')).toEqual([]);

@@ -10,6 +10,7 @@ import { CPU_POOL_SELECTOR } from '../common/node-pools';
 import { syncWave, SyncWave } from '../common/sync-waves';
 import { zoneSpread } from '../common/topology-spread';
 import { TenantWorkloads } from '../tenant/tenant-workloads';
+import { GATEWAY_REDIS_PORT, GatewayRedis } from './gateway-redis';
 import { GatewayTenantKeys } from './gateway-tenant-keys';
 
 /** Props of {@link InferenceGateway}. */
@@ -33,6 +34,13 @@ export interface InferenceGatewayProps {
    * @default { min: 3, max: 12 }
    */
   readonly replicas?: { readonly min: number; readonly max: number };
+  /**
+   * Count tenant limits and monthly budgets in a Redis of the gateway namespace, shared by every
+   * replica (docs/adr/0019-gateway-a-mil-inquilinos.md); while it is down each replica admits
+   * 1/`replicas.min` of every limit. `false` keeps per-replica counters in memory.
+   * @default true
+   */
+  readonly sharedLimits?: boolean;
 }
 
 /** File name of the configuration inside its ConfigMap and mount. */
@@ -41,8 +49,8 @@ export const GATEWAY_CONFIG_FILE = 'gateway.json';
 /**
  * The shared inference gateway (apps/inference-gateway, docs/adr/0005-inference-gateway-propio.md):
  * ConfigMap with the configuration derived from the tenant folders, Deployment (≥3 replicas across zones), Service,
- * PDB, HPA, per-tenant key mounts, an Azure Monitor PodMonitor for its metrics, and its
- * NetworkPolicies (tenant OpenWebUI pods in; model pools out).
+ * PDB, HPA, per-tenant key mounts, the Redis of its shared limits ({@link GatewayRedis}), an Azure
+ * Monitor PodMonitor for its metrics, and its NetworkPolicies (tenant OpenWebUI pods in; model pools and its Redis out).
  */
 export class InferenceGateway extends Construct {
   /** The rendered configuration, as the gateway reads it. */
@@ -59,7 +67,15 @@ export class InferenceGateway extends Construct {
     const budget = props.premiumColdStartBudgetSeconds ?? DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS;
     if (budget < 60 || budget > 1800) throw new Error(`premiumColdStartBudgetSeconds must be between 60 and 1800, but ${budget} was provided`);
 
-    const config = deriveInferenceGatewayConfig({ tenants: props.tenants, listenPort: gw.port, premiumColdStartBudgetSeconds: budget, premiumDegradedFallback: props.premiumDegradedFallback });
+    const redis = (props.sharedLimits ?? true) ? new GatewayRedis(this, 'Redis', { namespace: ns, image: env.images.redis, clientPodLabels: gw.podLabels }) : undefined;
+    const config = deriveInferenceGatewayConfig({
+      tenants: props.tenants,
+      listenPort: gw.port,
+      premiumColdStartBudgetSeconds: budget,
+      premiumDegradedFallback: props.premiumDegradedFallback,
+      // The fallback share uses the minimum: past it (HPA scale-out) a Redis outage lets a tenant exceed its limit by replicas/min.
+      ...(redis ? { sharedLimits: { redisHost: redis.host, redisPort: GATEWAY_REDIS_PORT, fallbackReplicas: replicas.min } } : {}),
+    });
     this.configJson = `${JSON.stringify(config, null, 2)}\n`;
     const active = props.tenants.filter((t) => t.state === 'active');
     const name = gw.service;
