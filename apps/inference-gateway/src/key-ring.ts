@@ -3,42 +3,51 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TENANT_KEY_VAULT_SECRETS } from '@panal/tenant-config';
 
-const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest();
+/** SHA-256 of a key, as the gateway and Terraform's `sha256()` compute it (over its UTF-8 bytes). */
+export const keyDigest = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
 
 /**
- * Tenant keys, read from `<keysDir>/<tenant id>/inference-gateway-key` (mounted from each tenant's
- * Key Vault by the Secrets Store CSI driver, which rewrites the file on rotation). Only SHA-256
- * digests are kept in memory, compared in constant time.
+ * The accepted keys of each tenant, held only as SHA-256 digests (several per tenant during a
+ * rotation). A presented key is hashed and compared with every digest in constant time, so the
+ * time taken says nothing about which tenant, or how much of a digest, matched.
  */
 export class KeyRing {
-  private digests = new Map<string, Buffer>();
+  private digests: [string, Buffer][] = [];
 
-  constructor(
-    private readonly keysDir: string,
-    private readonly tenantIds: readonly string[],
-  ) {
-    this.reload();
-  }
+  constructor(private readonly tenantIds: readonly string[]) {}
 
-  /** Re-reads every key file; a missing or empty file disables that tenant until it appears. */
-  reload(): { loaded: number; missing: string[] } {
-    const next = new Map<string, Buffer>();
+  /** Replaces every digest; tenants not configured are ignored, configured ones without a digest are `missing`. */
+  replace(byTenant: ReadonlyMap<string, readonly Buffer[]>): { loaded: number; missing: string[] } {
+    const next: [string, Buffer][] = [];
     const missing: string[] = [];
     for (const id of this.tenantIds) {
-      const file = join(this.keysDir, id, TENANT_KEY_VAULT_SECRETS.inferenceGatewayKey);
-      const value = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
-      if (value.length < 16) missing.push(id);
-      else next.set(id, digest(value));
+      const digests = (byTenant.get(id) ?? []).filter((d) => d.length === 32);
+      if (digests.length === 0) missing.push(id);
+      for (const d of digests) next.push([id, d]);
     }
     this.digests = next;
-    return { loaded: next.size, missing };
+    return { loaded: this.tenantIds.length - missing.length, missing };
   }
 
   /** The tenant a bearer key belongs to, or `undefined`. */
   tenantFor(key: string): string | undefined {
-    const d = digest(key);
+    const d = keyDigest(key);
     let match: string | undefined;
     for (const [id, known] of this.digests) if (timingSafeEqual(d, known)) match = id;
     return match;
   }
+}
+
+/**
+ * Local runs and tests: each tenant's key from `<keysDir>/<tenant id>/inference-gateway-key`. A
+ * missing file or one shorter than 16 characters gives that tenant no key.
+ */
+export function readKeyFiles(keysDir: string, tenantIds: readonly string[]): Map<string, Buffer[]> {
+  const out = new Map<string, Buffer[]>();
+  for (const id of tenantIds) {
+    const file = join(keysDir, id, TENANT_KEY_VAULT_SECRETS.inferenceGatewayKey);
+    const value = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+    if (value.length >= 16) out.set(id, [keyDigest(value)]);
+  }
+  return out;
 }

@@ -95,7 +95,9 @@ export class GatewayMetrics {
   /** Premium requests answered by the degraded fallback model. */
   readonly degraded = new Family('panal_gateway_degraded_total', 'Requests answered by the degraded fallback model, per tenant and requested model.', 'counter');
   /** Tenant keys currently loaded. */
-  readonly keys = new Family('panal_gateway_tenant_keys_loaded', 'Tenant keys loaded from the key folder.', 'gauge');
+  readonly keys = new Family('panal_gateway_tenant_keys_loaded', 'Tenants with at least one key loaded (from the Key Vault of key hashes, or the key folder).', 'gauge');
+  /** Failed reads of the key hashes from Key Vault, by reason (`throttled` | `error`); the last keys read stay in use. */
+  readonly keyReadFailures = new Family('panal_gateway_key_read_failures_total', 'Failed reads of the tenant key hashes from Key Vault, per reason (throttled, error); the last keys read stay in use.', 'counter');
   /** 1 while limits are counted in the shared Redis, 0 while this replica falls back to 1/replicas of them in memory; absent without shared limits. */
   readonly sharedLimitsAvailable = new Family('panal_gateway_shared_limits_available', 'Whether tenant limits are counted in the shared Redis (1) or fall back to a per-replica share in memory (0).', 'gauge');
   /** End-to-end latency per model, including cold-start waits. */
@@ -114,7 +116,7 @@ export class GatewayMetrics {
 
   /** The exposition text. */
   render(): string {
-    const families = [this.received, this.requests, this.inflight, this.tokens, this.rejected, this.retries, this.degraded, this.keys, this.sharedLimitsAvailable];
+    const families = [this.received, this.requests, this.inflight, this.tokens, this.rejected, this.retries, this.degraded, this.keys, this.keyReadFailures, this.sharedLimitsAvailable];
     return [...families.flatMap((f) => f.render()), ...this.duration.render(), ...this.firstByte.render()].join('\n') + '\n';
   }
 }

@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InferenceGatewayConfig, ModelId } from '@panal/tenant-config';
-import { KeyRing } from './key-ring';
+import { KeyRing, readKeyFiles } from './key-ring';
+import { KeyVaultKeyHashes, KeyVaultThrottled } from './key-vault-hashes';
 import { GatewayMetrics } from './metrics';
 import { RedisLink } from './redis-link';
 import { SharedTenantLimiter } from './shared-limiter';
 import { TenantLimiter, type LimitVerdict, type TenantLimits } from './tenant-limiter';
 import { openUpstream, UpstreamUnavailable } from './upstream';
+import { WorkloadIdentityCredential, type WorkloadIdentityEnv } from './workload-identity-credential';
 
 /** The only paths the gateway serves to tenants: inference, never model management. */
 const INFERENCE_PATHS = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
@@ -20,8 +22,10 @@ export interface GatewayOptions {
   readonly port?: number;
   /** Overrides `metricsPort`. @default - config.metricsPort */
   readonly metricsPort?: number;
-  /** How often key files are re-read, in ms. @default 60000 */
+  /** How often keys are re-read (files, or the Key Vault), in ms. @default - keyVault.refreshSeconds, or 60000 for files */
   readonly keyReloadMs?: number;
+  /** Where the workload identity variables come from (Key Vault keys only). @default process.env */
+  readonly env?: WorkloadIdentityEnv;
   /** Clock, for tests. @default Date.now */
   readonly now?: () => number;
 }
@@ -54,6 +58,52 @@ function tenantLimiters(config: InferenceGatewayConfig, metrics: GatewayMetrics,
     config.tenants.map((t: TenantLimits) => [t.id, new SharedTenantLimiter(t, () => link.current(), shared.fallbackReplicas, now, (ok, error) => report(ok, error?.message))]),
   );
   return { limiters, ready: link.start(), close: () => link.close() };
+}
+
+/**
+ * Keeps the key ring current: from the Key Vault of key hashes when `config.keyVault` is set (the
+ * first read is awaited; a failed read keeps the last set and is retried, after `Retry-After` on 429),
+ * otherwise from the key files. `loaded()` is false until one read succeeded: the pod is not ready before.
+ */
+async function keepKeysCurrent(config: InferenceGatewayConfig, keys: KeyRing, tenantIds: string[], metrics: GatewayMetrics, options: GatewayOptions): Promise<{ loaded: () => boolean; stop: () => void }> {
+  let loaded = false;
+  let lastMissing = '';
+  const apply = (byTenant: ReadonlyMap<string, readonly Buffer[]>) => {
+    const { loaded: count, missing } = keys.replace(byTenant);
+    metrics.keys.set({}, count);
+    loaded = true;
+    const text = missing.join(', ');
+    if (text && text !== lastMissing) console.warn(`inference-gateway: no key for tenants ${text}; their requests get 401 until it appears`);
+    lastMissing = text;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const vault = config.keyVault;
+  if (!vault) {
+    const reload = () => apply(readKeyFiles(config.keysDir!, tenantIds));
+    reload();
+    timer = setInterval(reload, options.keyReloadMs ?? 60_000);
+    timer.unref();
+    return { loaded: () => loaded, stop: () => clearInterval(timer) };
+  }
+  const source = new KeyVaultKeyHashes({ vaultUrl: vault.vaultUrl, secretPrefix: vault.secretPrefix, credential: new WorkloadIdentityCredential(options.env ?? process.env) });
+  const everyMs = options.keyReloadMs ?? vault.refreshSeconds * 1000;
+  const refresh = async () => {
+    let waitMs = everyMs;
+    try {
+      apply((await source.refresh()).byTenant);
+    } catch (error) {
+      const throttled = error instanceof KeyVaultThrottled;
+      if (throttled) waitMs = Math.max(everyMs, error.retryAfterSeconds * 1000);
+      metrics.keyReadFailures.inc({ reason: throttled ? 'throttled' : 'error' });
+      console.warn(`inference-gateway: reading key hashes from ${vault.vaultUrl} failed (${(error as Error).message}); keeping the ${loaded ? 'last keys read' : 'empty key set: every request gets 401'}, next try in ${Math.round(waitMs / 1000)} s`);
+    }
+    if (stopped) return;
+    timer = setTimeout(() => void refresh(), waitMs);
+    timer.unref();
+  };
+  await refresh();
+  return { loaded: () => loaded, stop: () => ((stopped = true), clearTimeout(timer)) };
 }
 
 /** A running gateway. */
@@ -112,15 +162,8 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
   const tenants = new Map(config.tenants.map((t) => [t.id, t]));
   const { limiters, ready: limitsReady, close: closeLimits } = tenantLimiters(config, metrics, now);
   await limitsReady;
-  const keys = new KeyRing(config.keysDir, [...tenants.keys()]);
-  const reloadKeys = () => {
-    const { loaded, missing } = keys.reload();
-    metrics.keys.set({}, loaded);
-    if (missing.length > 0) console.warn(`inference-gateway: no key file for tenants ${missing.join(', ')}; their requests get 401 until it appears`);
-  };
-  reloadKeys();
-  const reloadTimer = setInterval(reloadKeys, options.keyReloadMs ?? 60_000);
-  reloadTimer.unref();
+  const keys = new KeyRing([...tenants.keys()]);
+  const keyReader = await keepKeysCurrent(config, keys, [...tenants.keys()], metrics, options);
   const inflight = new Set<ServerResponse>();
 
   /**
@@ -307,8 +350,9 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       res.end(metrics.render());
     } else if (req.url === '/healthz' || req.url === '/readyz') {
-      res.writeHead(ready || req.url === '/healthz' ? 200 : 503);
-      res.end(ready ? 'ok' : 'draining');
+      const isReady = ready && keyReader.loaded();
+      res.writeHead(isReady || req.url === '/healthz' ? 200 : 503);
+      res.end(isReady ? 'ok' : ready ? 'no tenant keys read yet' : 'draining');
     } else {
       res.writeHead(404);
       res.end();
@@ -329,7 +373,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
     metrics,
     close: async () => {
       ready = false;
-      clearInterval(reloadTimer);
+      keyReader.stop();
       closeLimits();
       // close() waits for every connection; idle keep-alive ones would hold it until they time out.
       const apiClosed = new Promise<void>((r) => api.close(() => r()));

@@ -26,3 +26,27 @@ export function tenantDatabaseName(tenantId: string): string {
 export function tenantUploadsContainerName(tenantId: string): string {
   return `uploads-${tenantId}`;
 }
+
+/**
+ * Key Vault holding the SHA-256 of every tenant's gateway key (docs/adr/0019-gateway-a-mil-inquilinos.md):
+ * written by the tenants Terraform stack, read by the inference gateway with its workload identity.
+ * Its own vault, not the platform one, so the gateway's one role (Secrets User at vault scope) reaches
+ * nothing but hashes. `kv-` keeps it apart from tenant vaults (`<prefix>-<tenant id>`).
+ */
+export function gatewayKeysVaultName(namePrefix: string): string {
+  const name = `kv-${namePrefix}-gwkeys`;
+  if (name.length > KEY_VAULT_NAME_MAX) throw new Error(`gateway keys vault name "${name}" must be at most ${KEY_VAULT_NAME_MAX} characters; shorten namePrefix`);
+  return name;
+}
+
+/** Prefix of the gateway key hash secrets: `gateway-key-sha256-<tenant id>`, whose value is a JSON list of hex SHA-256 digests. */
+export const GATEWAY_KEY_HASH_SECRET_PREFIX = 'gateway-key-sha256-';
+
+/**
+ * Name of the database bootstrap's user-assigned identity. It is also its PostgreSQL role: an Entra
+ * administrator of a Flexible Server logs in as the principal's display name.
+ * @see https://learn.microsoft.com/azure/postgresql/flexible-server/how-to-configure-sign-in-azure-ad-authentication
+ */
+export function databaseBootstrapIdentityName(namePrefix: string): string {
+  return `id-${namePrefix}-db-bootstrap`;
+}

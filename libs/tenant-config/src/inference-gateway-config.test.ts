@@ -49,6 +49,18 @@ describe('deriveInferenceGatewayConfig', () => {
     expect(inferenceGatewayConfigSchema.safeParse({ ...shared, sharedLimits: { ...sharedLimits, fallbackReplicas: 0 } }).success).toBe(false);
   });
 
+  it('reads keys from files by default, from the Key Vault of key hashes when given, and refuses neither', () => {
+    expect(config.keysDir).toBe('/var/run/panal/tenant-keys');
+    const keyVault = { vaultUrl: 'https://kv-pnlex-gwkeys.vault.azure.net', secretPrefix: 'gateway-key-sha256-', refreshSeconds: 60 };
+    const inCluster = deriveInferenceGatewayConfig({ tenants: [tenant('alpha', 'standard')], listenPort: 8080, premiumColdStartBudgetSeconds: 600, keyVault });
+    expect([inCluster.keyVault, inCluster.keysDir]).toEqual([keyVault, undefined]);
+    const neither: Record<string, unknown> = { ...config };
+    delete neither.keysDir;
+    const refused = inferenceGatewayConfigSchema.safeParse(neither);
+    expect(refused.success).toBe(false);
+    expect(refused.error!.issues[0]!.message).toBe('set keyVault (in the cluster) or keysDir (local runs): without either no tenant key is known');
+  });
+
   it('fails to parse a file with an unknown model or field', () => {
     const bad = { ...config, tenants: [{ ...config.tenants[0]!, models: ['gpt-4'] }] };
     expect(inferenceGatewayConfigSchema.safeParse(bad).success).toBe(false);

@@ -9,8 +9,8 @@ const positiveInt = z.number().int().positive();
 /**
  * Schema of the inference gateway's configuration file (`gateway.json`): rendered by
  * cluster-addons from the tenant folders, tier profiles and model catalogue, read by the gateway
- * at start. Key values are not in it: each tenant's key is a file under `keysDir/<tenant id>/`,
- * mounted from that tenant's Key Vault.
+ * at start. Key values are not in it: in the cluster the gateway reads the SHA-256 of each key from
+ * `keyVault`; locally each tenant's key is a file under `keysDir/<tenant id>/`.
  */
 export const inferenceGatewayConfigSchema = z.strictObject({
   /** Format version; the gateway refuses files it does not understand. */
@@ -19,8 +19,26 @@ export const inferenceGatewayConfigSchema = z.strictObject({
   listenPort: z.number().int().min(1).max(65535),
   /** Port of `/metrics`, `/healthz` and `/readyz` (scraped by Prometheus, never reachable by tenants). */
   metricsPort: z.number().int().min(1).max(65535),
-  /** Folder with one sub-folder per tenant holding the file `inference-gateway-key`. */
-  keysDir: z.string().min(1),
+  /**
+   * Folder with one sub-folder per tenant holding the file `inference-gateway-key` (local runs and
+   * tests). Ignored when `keyVault` is set.
+   */
+  keysDir: z.string().min(1).optional(),
+  /**
+   * Where the SHA-256 of each tenant key is read from in the cluster: one secret per tenant,
+   * `<secretPrefix><tenant id>`, in one Key Vault, with the gateway's workload identity
+   * (docs/adr/0019-gateway-a-mil-inquilinos.md). New tenants and rotations appear within `refreshSeconds`.
+   */
+  keyVault: z
+    .strictObject({
+      /** Vault URL, `https://<name>.vault.azure.net`. */
+      vaultUrl: z.string().url(),
+      /** Name prefix of the hash secrets. */
+      secretPrefix: z.string().regex(/^[0-9a-zA-Z-]+$/),
+      /** Seconds between reads (list, then GET only what changed). */
+      refreshSeconds: positiveInt,
+    })
+    .optional(),
   /** How the gateway talks to model pools. */
   upstream: z.strictObject({
     /** Budget to open a connection to one upstream before counting the attempt as failed. */
@@ -76,7 +94,7 @@ export const inferenceGatewayConfigSchema = z.strictObject({
       monthlyTokenBudget: positiveInt,
     }),
   ),
-});
+}).refine((c) => c.keysDir !== undefined || c.keyVault !== undefined, { message: 'set keyVault (in the cluster) or keysDir (local runs): without either no tenant key is known', path: ['keyVault'] });
 
 /** A parsed gateway configuration. */
 export type InferenceGatewayConfig = z.output<typeof inferenceGatewayConfigSchema>;
@@ -110,11 +128,13 @@ export interface DeriveGatewayConfigOptions {
   readonly premiumColdStartBudgetSeconds: number;
   /** Standard model that answers Premium requests, flagged as degraded, when the budget is spent. @default - none: the request fails with 503 */
   readonly premiumDegradedFallback?: ModelId;
+  /** Key Vault of the tenant key hashes. @default - none: keys are read from files under GATEWAY_KEYS_DIR */
+  readonly keyVault?: InferenceGatewayConfig['keyVault'];
   /** Redis shared by the replicas for limits and budgets. @default - none: in-memory limits per replica */
   readonly sharedLimits?: InferenceGatewayConfig['sharedLimits'];
 }
 
-/** Where tenant key files are mounted in the gateway pods. */
+/** Where tenant key files are read from when no `keyVault` is configured (local runs). */
 export const GATEWAY_KEYS_DIR = '/var/run/panal/tenant-keys';
 
 /** Port of the gateway's metrics and health endpoints. */
@@ -147,7 +167,7 @@ export function deriveInferenceGatewayConfig(options: DeriveGatewayConfigOptions
     version: 1,
     listenPort: options.listenPort,
     metricsPort: GATEWAY_METRICS_PORT,
-    keysDir: GATEWAY_KEYS_DIR,
+    ...(options.keyVault ? { keyVault: options.keyVault } : { keysDir: GATEWAY_KEYS_DIR }),
     upstream: { connectTimeoutMs: 2_000, maxAttempts: 3, retryBackoffMs: 250, idleTimeoutMs: 120_000 },
     models,
     ...(options.sharedLimits ? { sharedLimits: options.sharedLimits } : {}),

@@ -26,7 +26,7 @@ export const testKey = (tenantId: string) => `test-key-${tenantId}-0123456789abc
 
 /**
  * Points a configuration at local upstreams and a temporary key folder holding {@link testKey}
- * for every tenant, as the Key Vault CSI mount would. Returns the config and a cleanup function.
+ * for every tenant (instead of the Key Vault of key hashes). Returns the config and a cleanup function.
  */
 export function localConfig(
   base: InferenceGatewayConfig,
@@ -41,7 +41,9 @@ export function localConfig(
   const models = Object.fromEntries(
     MODEL_IDS.map((id) => [id, { ...base.models[id]!, upstreams: [upstreams[id] ?? 'http://127.0.0.1:9'] }]),
   ) as InferenceGatewayConfig['models'];
-  return { config: tweak({ ...base, keysDir, models }), keysDir, cleanup: () => rmSync(keysDir, { recursive: true, force: true }) };
+  const local: InferenceGatewayConfig = { ...base, keysDir, models };
+  delete local.keyVault; // the key files above stand in for the Key Vault of key hashes
+  return { config: tweak(local), keysDir, cleanup: () => rmSync(keysDir, { recursive: true, force: true }) };
 }
 
 /** POSTs a chat completion through the gateway. */
