@@ -21,6 +21,7 @@ const tierOf = (id: string): string => parse(readFileSync(join(tenantsDir, id, `
 
 const web = (id: string): Workload => ({ namespace: `tenant-${id}`, name: 'open-webui' });
 const gateway: Workload = { namespace: 'inference-gateway', name: 'inference-gateway' };
+const gatewayRedis: Workload = { namespace: 'inference-gateway', name: 'inference-gateway-redis' };
 const standardModels: Workload[] = [
   { namespace: 'models-standard', name: 'ollama-llama3-8b' },
   { namespace: 'models-standard', name: 'ollama-mistral-7b' },
@@ -68,9 +69,19 @@ describe('tenants and platform namespaces together (evaluated NetworkPolicies)',
     expect(isAllowed(conns, scraper, gateway, 8080)).toBe(false);
   });
 
-  it('lets the gateway send only to model pools and DNS', () => {
+  it('lets the gateway send only to model pools, DNS, its Redis and, on 443 only, IP ranges (Key Vault private endpoint, Entra ID)', () => {
     const out = conns.filter((c) => isWorkload(c.src) && key(c.src) === key(gateway));
-    expect(new Set(out.map((c) => endpoint(c.dst)))).toEqual(new Set([...standardModels, premiumModel].map(key).concat('kube-system/coredns')));
+    expect(new Set(out.map((c) => endpoint(c.dst)))).toEqual(new Set([...standardModels, premiumModel, gatewayRedis].map(key).concat('kube-system/coredns', 'ip')));
+    for (const c of out.filter((x) => !isWorkload(x.dst))) expect(connectionToString(c)).toMatch(/: TCP 443$/);
+  });
+
+  it('lets only the gateway reach its Redis, only on 6379, and lets the Redis reach only DNS', () => {
+    const into = conns.filter((c) => isWorkload(c.dst) && key(c.dst) === key(gatewayRedis));
+    expect(new Set(into.map((c) => endpoint(c.src)))).toEqual(new Set([key(gateway)]));
+    expect(isAllowed(conns, gateway, gatewayRedis, 6379)).toBe(true);
+    expect(isAllowed(conns, gateway, gatewayRedis, 22)).toBe(false);
+    for (const id of tenantIds) expect(isAllowed(conns, web(id), gatewayRedis, 6379)).toBe(false);
+    expect(new Set(conns.filter((c) => isWorkload(c.src) && key(c.src) === key(gatewayRedis)).map((c) => endpoint(c.dst)))).toEqual(new Set(['kube-system/coredns']));
   });
 
   it('gives a standard tenant no path to anything premium: its only way is the gateway, which checks its key', () => {

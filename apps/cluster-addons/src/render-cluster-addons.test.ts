@@ -5,6 +5,8 @@ import { AKS_AGENTPOOL_LABEL, GPU_POOLS, GPU_TAINT, NodePool, SPOT_TAINT, ZONE_L
 import {
   DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS,
   deriveInferenceGatewayConfig,
+  GATEWAY_KEY_HASH_SECRET_PREFIX,
+  gatewayKeysVaultName,
   inferenceGatewayConfigSchema,
   loadEnvironment,
   loadTenants,
@@ -233,7 +235,12 @@ describe('cluster-addons output', () => {
     const { environment, identities } = loadEnvironment(envDir, repoRoot);
     const tenants = loadTenants({ tenantsDir: join(repoRoot, TENANTS_DIR), repoRoot, identities });
     const rendered = inferenceGatewayConfigSchema.parse(JSON.parse(find('ConfigMap', 'inference-gateway', 'inference-gateway').data!['gateway.json']!));
-    expect(rendered).toEqual(deriveInferenceGatewayConfig({ tenants, listenPort: environment.inferenceGateway.port, premiumColdStartBudgetSeconds: DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS }));
+    // Key hashes from the gateway keys vault, limits shared through the gateway's Redis (ADR 0019).
+    expect(rendered.keyVault).toEqual({ vaultUrl: `https://${gatewayKeysVaultName(environment.azure.namePrefix)}.vault.azure.net`, secretPrefix: GATEWAY_KEY_HASH_SECRET_PREFIX, refreshSeconds: 60 });
+    expect(rendered.sharedLimits).toEqual({ redisHost: 'inference-gateway-redis.inference-gateway.svc.cluster.local', redisPort: 6379, fallbackReplicas: 3 });
+    expect(rendered).toEqual(
+      deriveInferenceGatewayConfig({ tenants, listenPort: environment.inferenceGateway.port, premiumColdStartBudgetSeconds: DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS, keyVault: rendered.keyVault, sharedLimits: rendered.sharedLimits }),
+    );
     expect(rendered.tenants.map((t) => t.id)).toEqual(tenants.filter((t) => t.state === 'active').map((t) => t.id));
     for (const t of rendered.tenants) {
       expect(t.models).toEqual(TIER_PROFILES[t.tier].models);
@@ -241,13 +248,9 @@ describe('cluster-addons output', () => {
       if (t.tier === 'standard') expect(t.models).not.toContain('llama3:70b');
     }
     expect(rendered.models['llama3:70b']!.coldStartBudgetSeconds).toBe(DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS);
-    // Each active tenant's key is mounted from its own Key Vault.
-    for (const t of rendered.tenants) {
-      const spc = find('SecretProviderClass', `tenant-key-${t.id}`, 'inference-gateway');
-      expect(spc.spec.parameters.keyvaultName).toMatch(new RegExp(`${t.id}`));
-      expect(spc.spec.parameters.objects).toContain('inference-gateway-key');
-      expect(spc.spec.secretObjects).toBeUndefined();
-    }
+    // No per-tenant object or volume in the gateway namespace: the pod spec does not grow with tenants.
+    expect(objs.filter((o) => o.kind === 'SecretProviderClass' && o.metadata.namespace === 'inference-gateway')).toEqual([]);
+    expect(podSpec(find('Deployment', 'inference-gateway', 'inference-gateway')).volumes).toEqual([{ name: 'config', configMap: { name: 'inference-gateway' } }]);
   });
 
   it('runs the gateway HA: at least 3 replicas spread hard over zones, a PDB, config changes roll the pods', () => {

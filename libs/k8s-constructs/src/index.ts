@@ -29,7 +29,6 @@ export * from './models/model-seed-job';
 export * from './models/model-store-volume';
 export * from './models/ollama-model';
 export * from './models/premium-model-scaler';
-export * from './gateway/gateway-tenant-keys';
 export * from './gateway/inference-gateway';
 export * from './gateway/gateway-redis';
 export * from './common/pod-security';

@@ -1,14 +1,15 @@
 /**
  * The inference gateway of this repository, started with its rendered configuration
  * (`dist/manifests/cluster-addons/inference-gateway/configmap-inference-gateway.yaml`), on loopback.
- * Two local replacements only: the tenant key files its SecretProviderClasses would mount come from
- * a local Key Vault stand-in directory, and each model Service URL maps to a local model server
- * (or to a closed port when none runs for it).
+ * Local replacements: tenant keys are files in a local stand-in directory instead of the hashes the
+ * gateway reads from its Key Vault in the cluster, limits are counted in memory instead of in the
+ * gateway's in-cluster Redis (one replica here), and each model Service URL maps to a local model
+ * server (or to a closed port when none runs for it).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { inferenceGatewayConfigSchema, MODEL_CATALOGUE, modelServiceUrl, type InferenceGatewayConfig, type ModelId } from '@panal/tenant-config';
+import { inferenceGatewayConfigSchema, MODEL_CATALOGUE, modelServiceUrl, TENANT_KEY_VAULT_SECRETS, type InferenceGatewayConfig, type ModelId } from '@panal/tenant-config';
 import { startGateway, type RunningGateway } from '../../../apps/inference-gateway/src/server';
 import { REPO_ROOT } from './model-store';
 
@@ -36,23 +37,24 @@ export interface RenderedGatewayOptions {
 }
 
 /**
- * Writes the key files each tenant's rendered SecretProviderClass names (object alias or name) and
- * starts the gateway with the rendered configuration, upstreams mapped to the local model servers.
+ * Writes each rendered tenant's key file (`<tenant>/inference-gateway-key`, the secret name its Key
+ * Vault holds) and starts the gateway with the rendered configuration, upstreams mapped to the local
+ * model servers.
  */
 export async function startRenderedGateway(opts: RenderedGatewayOptions): Promise<{ gateway: RunningGateway; config: InferenceGatewayConfig }> {
   const rendered = await renderedGatewayConfig();
   const keysDir = join(opts.root, 'gateway-keys');
   for (const t of rendered.tenants) {
-    const spc = parse(await readFile(join(GATEWAY_MANIFESTS_DIR, `secretproviderclass-tenant-key-${t.id}.yaml`), 'utf8'));
     await mkdir(join(keysDir, t.id), { recursive: true });
-    for (const o of parse(spc.spec.parameters.objects).array.map((x: string) => parse(x))) {
-      await writeFile(join(keysDir, t.id, o.objectAlias ?? o.objectName), `${opts.keys[t.id] ?? opts.randomKey()}\n`);
-    }
+    await writeFile(join(keysDir, t.id, TENANT_KEY_VAULT_SECRETS.inferenceGatewayKey), `${opts.keys[t.id] ?? opts.randomKey()}\n`);
   }
   const byServiceUrl = new Map(Object.entries(opts.modelServers).map(([model, url]) => [modelServiceUrl(MODEL_CATALOGUE[model as ModelId]), url!]));
   const models = Object.fromEntries(
     Object.entries(rendered.models).map(([id, m]) => [id, { ...m, upstreams: m.upstreams.map((u) => byServiceUrl.get(u) ?? CLOSED_UPSTREAM) }]),
   ) as InferenceGatewayConfig['models'];
-  const gateway = await startGateway({ ...rendered, keysDir, models }, { host: '127.0.0.1', port: 0, metricsPort: 0 });
+  const local: InferenceGatewayConfig = { ...rendered, keysDir, models };
+  delete local.keyVault;
+  delete local.sharedLimits;
+  const gateway = await startGateway(local, { host: '127.0.0.1', port: 0, metricsPort: 0 });
   return { gateway, config: rendered };
 }

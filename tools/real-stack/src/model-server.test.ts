@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { inferenceGatewayConfigSchema, MODEL_CATALOGUE, MODEL_IDS, modelPoolNamespace, OLLAMA_PORT, type InferenceGatewayConfig, type ModelId } from '@panal/tenant-config';
+import { inferenceGatewayConfigSchema, MODEL_CATALOGUE, MODEL_IDS, modelPoolNamespace, OLLAMA_PORT, TENANT_KEY_VAULT_SECRETS, type InferenceGatewayConfig, type ModelId } from '@panal/tenant-config';
 import { startGateway, type RunningGateway } from '../../../apps/inference-gateway/src/server';
 import { chat } from '../../../apps/inference-gateway/src/testing/gateway-harness';
 import { buildModelStore, REPO_ROOT, treeDigest } from './model-store';
@@ -20,19 +20,17 @@ async function renderedGatewayConfig(): Promise<InferenceGatewayConfig> {
 }
 
 /**
- * Local stand-in for the Key Vault CSI mounts of the rendered gateway Deployment: for each tenant,
- * the secret named in its SecretProviderClass, as a file in `<keysDir>/<tenant>/`, with a fresh
- * random value (no vault is reachable; the gateway only reads files).
+ * Local stand-in for the keys the rendered gateway reads as hashes from its Key Vault: for each
+ * tenant, a file `<keysDir>/<tenant>/inference-gateway-key` with a fresh random value (no vault is
+ * reachable; the gateway's file mode reads them).
  */
 async function localKeyVaultStandIn(config: InferenceGatewayConfig): Promise<{ keysDir: string; keys: Record<string, string> }> {
   const keysDir = await mkdtemp(join(tmpdir(), 'panal-keyvault-standin-'));
   const keys: Record<string, string> = {};
   for (const tenant of config.tenants) {
-    const spc = parse(await readFile(join(GATEWAY_DIR, `secretproviderclass-tenant-key-${tenant.id}.yaml`), 'utf8'));
-    const objects = parse(spc.spec.parameters.objects).array.map((o: string) => parse(o));
     await mkdir(join(keysDir, tenant.id));
     keys[tenant.id] = `standin-${tenant.id}-${randomBytes(16).toString('hex')}`;
-    for (const o of objects) await writeFile(join(keysDir, tenant.id, o.objectAlias ?? o.objectName), `${keys[tenant.id]}\n`);
+    await writeFile(join(keysDir, tenant.id, TENANT_KEY_VAULT_SECRETS.inferenceGatewayKey), `${keys[tenant.id]}\n`);
   }
   return { keysDir, keys };
 }
@@ -166,6 +164,8 @@ describe('real model server on the read-only model store', () => {
         ]),
       ) as InferenceGatewayConfig['models'];
       config = { ...rendered, keysDir: standIn.keysDir, models };
+      delete config.keyVault; // the stand-in files instead of the vault of key hashes
+      delete config.sharedLimits; // one gateway: limits in memory
       gateway = await startGateway(config, { host: '127.0.0.1', port: 0, metricsPort: 0 });
       cleanups.push(() => gateway.close());
     });

@@ -1,7 +1,6 @@
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { TEST_ENVIRONMENT, TEST_PLATFORM_CLIENT_IDS, testTenant } from '../testing/fixtures';
-import { GatewayTenantKeys } from './gateway-tenant-keys';
 import { InferenceGateway, type InferenceGatewayProps } from './inference-gateway';
 
 const tenants = [testTenant('alpha'), testTenant('beta', 'premium'), testTenant('gamma', 'standard', { state: 'provisioning', workloadIdentityClientId: undefined })];
@@ -12,7 +11,7 @@ const synth = (overrides: Partial<InferenceGatewayProps> = {}) => {
 };
 
 describe('InferenceGateway', () => {
-  it('renders the gateway with its derived configuration and one key mount per active tenant', () => {
+  it('renders the gateway with its derived configuration, reading key hashes from the gateway keys vault', () => {
     const { manifest, gw } = synth();
     expect(manifest).toMatchSnapshot();
     const config = JSON.parse(gw.configJson);
@@ -20,8 +19,30 @@ describe('InferenceGateway', () => {
       ['alpha', ['llama3:8b', 'mistral:7b']],
       ['beta', ['llama3:8b', 'mistral:7b', 'llama3:70b']],
     ]);
-    const mounts = manifest.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].volumeMounts.map((m: any) => m.mountPath);
-    expect(mounts).toEqual(['/etc/inference-gateway', '/var/run/panal/tenant-keys/alpha', '/var/run/panal/tenant-keys/beta']);
+    expect(config.keyVault).toEqual({ vaultUrl: 'https://kv-pnltest-gwkeys.vault.azure.net', secretPrefix: 'gateway-key-sha256-', refreshSeconds: 60 });
+    expect(config.keysDir).toBeUndefined();
+  });
+
+  it('has nothing per tenant in the pod spec and no SecretProviderClass, whatever the number of tenants', () => {
+    const many = Array.from({ length: 50 }, (_, i) => testTenant(`t${i}`));
+    const pod = (ts: typeof tenants) => {
+      const chart = Testing.chart();
+      new InferenceGateway(chart, 'G', { environment: TEST_ENVIRONMENT, tenants: ts, workloadIdentityClientId: TEST_PLATFORM_CLIENT_IDS.inferenceGateway });
+      const objs = Testing.synth(chart);
+      expect(objs.filter((o) => o.kind === 'SecretProviderClass')).toEqual([]);
+      const spec = objs.find((o) => o.kind === 'Deployment').spec.template.spec;
+      return { volumes: spec.volumes, mounts: spec.containers[0].volumeMounts };
+    };
+    expect(pod(many)).toEqual(pod(tenants));
+    expect(pod(many).volumes).toEqual([{ name: 'config', configMap: { name: 'inference-gateway' } }]);
+  });
+
+  it('lets the gateway reach the Key Vault private endpoints and Entra ID on 443 only', () => {
+    const egress = synth().manifest.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'gateway-egress-to-key-vault-and-entra').spec.egress;
+    expect(egress).toEqual([
+      { to: [{ ipBlock: { cidr: TEST_ENVIRONMENT.network.privateEndpointsSubnetCidr } }], ports: [{ protocol: 'TCP', port: 443 }] },
+      { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } }], ports: [{ protocol: 'TCP', port: 443 }] },
+    ]);
   });
 
   it('runs a hardened one-replica Redis with AOF on a PVC for the shared limits, reachable only from the gateway', () => {
@@ -51,9 +72,10 @@ describe('InferenceGateway', () => {
     expect(JSON.parse(gw.configJson).sharedLimits).toBeUndefined();
   });
 
-  it('mounts no keys without the gateway identity', () => {
-    const { manifest } = synth({ workloadIdentityClientId: undefined });
-    expect(manifest.filter((o) => o.kind === 'SecretProviderClass')).toEqual([]);
+  it('reads no vault and opens no egress to it without the gateway identity', () => {
+    const { manifest, gw } = synth({ workloadIdentityClientId: undefined });
+    expect(JSON.parse(gw.configJson).keyVault).toBeUndefined();
+    expect(manifest.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'gateway-egress-to-key-vault-and-entra')).toEqual([]);
   });
 
   it('passes the degraded fallback to the premium route', () => {
@@ -68,10 +90,5 @@ describe('InferenceGateway', () => {
   });
   it('fails when the cold-start budget is out of range', () => {
     expect(() => synth({ premiumColdStartBudgetSeconds: 30 })).toThrow('premiumColdStartBudgetSeconds must be between 60 and 1800, but 30 was provided');
-  });
-  it('fails when a tenant key would be mounted for a tenant that is not active', () => {
-    expect(
-      () => new GatewayTenantKeys(Testing.chart(), 'K', { namespace: 'g', tenants: [tenants[2]!], environment: TEST_ENVIRONMENT, workloadIdentityClientId: TEST_PLATFORM_CLIENT_IDS.inferenceGateway, keysDir: '/k' }),
-    ).toThrow('tenants must all be active, but "gamma" is provisioning');
   });
 });

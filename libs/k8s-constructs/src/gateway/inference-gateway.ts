@@ -1,26 +1,39 @@
 import { createHash } from 'node:crypto';
-import { DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS, deriveInferenceGatewayConfig, OLLAMA_PORT, type Environment, type ModelId, type Tenant } from '@panal/tenant-config';
+import {
+  DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS,
+  deriveInferenceGatewayConfig,
+  GATEWAY_KEY_HASH_SECRET_PREFIX,
+  gatewayKeysVaultName,
+  OLLAMA_PORT,
+  type Environment,
+  type ModelId,
+  type Tenant,
+} from '@panal/tenant-config';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/hardening';
 import { appLabels, PANAL_LABELS } from '../common/labels';
 import { AzureMonitorPodMonitor } from '../common/azure-monitor-pod-monitor';
-import { azureMonitorScraper, guardRailPolicy, inTenantNamespaces, tcpPort } from '../common/network-policy';
+import { azureMonitorScraper, guardRailPolicy, inTenantNamespaces, PRIVATE_RANGES, tcpPort } from '../common/network-policy';
 import { CPU_POOL_SELECTOR } from '../common/node-pools';
 import { syncWave, SyncWave } from '../common/sync-waves';
 import { zoneSpread } from '../common/topology-spread';
 import { TenantWorkloads } from '../tenant/tenant-workloads';
 import { GATEWAY_REDIS_PORT, GatewayRedis } from './gateway-redis';
-import { GatewayTenantKeys } from './gateway-tenant-keys';
 
 /** Props of {@link InferenceGateway}. */
 export interface InferenceGatewayProps {
   /** Namespace, service, port and pod labels of the gateway; images; Key Vault names. */
   readonly environment: Environment;
-  /** Every loaded tenant; active ones get a key. */
+  /** Every loaded tenant; active ones are in the configuration (their key hash is read from Key Vault). */
   readonly tenants: readonly Tenant[];
-  /** Client id of the gateway's managed identity. @default - no tenant key is mounted and every request gets 401 */
+  /**
+   * Client id of the gateway's managed identity, which reads the key hashes from the gateway keys vault
+   * (`gatewayKeysVaultName`). @default - no identity: the gateway looks for key files that are not there and every request gets 401
+   */
   readonly workloadIdentityClientId?: string;
+  /** Seconds between reads of the key hashes (a new tenant's key works within this). @default 60 */
+  readonly keyRefreshSeconds?: number;
   /**
    * Seconds a premium request waits for the pool to come up from zero (the cold-start budget of
    * docs/adr/0012-tiempos-de-aprovisionamiento-y-arranque-en-frio.md).
@@ -49,8 +62,9 @@ export const GATEWAY_CONFIG_FILE = 'gateway.json';
 /**
  * The shared inference gateway (apps/inference-gateway, docs/adr/0005-inference-gateway-propio.md):
  * ConfigMap with the configuration derived from the tenant folders, Deployment (≥3 replicas across zones), Service,
- * PDB, HPA, per-tenant key mounts, the Redis of its shared limits ({@link GatewayRedis}), an Azure
- * Monitor PodMonitor for its metrics, and its NetworkPolicies (tenant OpenWebUI pods in; model pools and its Redis out).
+ * PDB, HPA, the Redis of its shared limits ({@link GatewayRedis}), an Azure
+ * Monitor PodMonitor for its metrics, and its NetworkPolicies (tenant OpenWebUI pods in; model pools,
+ * its Redis, and the key hashes vault with Entra ID out). Nothing in the pod spec grows with tenants.
  */
 export class InferenceGateway extends Construct {
   /** The rendered configuration, as the gateway reads it. */
@@ -75,9 +89,11 @@ export class InferenceGateway extends Construct {
       premiumDegradedFallback: props.premiumDegradedFallback,
       // The fallback share uses the minimum: past it (HPA scale-out) a Redis outage lets a tenant exceed its limit by replicas/min.
       ...(redis ? { sharedLimits: { redisHost: redis.host, redisPort: GATEWAY_REDIS_PORT, fallbackReplicas: replicas.min } } : {}),
+      ...(props.workloadIdentityClientId
+        ? { keyVault: { vaultUrl: `https://${gatewayKeysVaultName(env.azure.namePrefix)}.vault.azure.net`, secretPrefix: GATEWAY_KEY_HASH_SECRET_PREFIX, refreshSeconds: props.keyRefreshSeconds ?? 60 } }
+        : {}),
     });
     this.configJson = `${JSON.stringify(config, null, 2)}\n`;
-    const active = props.tenants.filter((t) => t.state === 'active');
     const name = gw.service;
     const labels = { ...appLabels(name, 'gateway'), ...gw.podLabels };
     const meta = { name, namespace: ns, labels, annotations: syncWave(SyncWave.workloads) };
@@ -90,9 +106,6 @@ export class InferenceGateway extends Construct {
       metadata: { ...meta, annotations: syncWave(SyncWave.dependencies) },
       data: { [GATEWAY_CONFIG_FILE]: this.configJson },
     });
-    const keys = props.workloadIdentityClientId
-      ? new GatewayTenantKeys(this, 'Keys', { namespace: ns, tenants: active, environment: env, workloadIdentityClientId: props.workloadIdentityClientId, keysDir: config.keysDir })
-      : undefined;
 
     new k8s.KubeDeployment(this, 'Deployment', {
       metadata: meta,
@@ -130,10 +143,11 @@ export class InferenceGateway extends Construct {
                 readinessProbe: { httpGet: { path: '/readyz', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 5, failureThreshold: 2 },
                 livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20, failureThreshold: 3 },
                 lifecycle: { preStop: { sleep: { seconds: 10 } } },
-                volumeMounts: [{ name: 'config', mountPath: '/etc/inference-gateway', readOnly: true }, ...(keys?.volumeMounts ?? [])],
+                // No per-tenant volume: key hashes come from Key Vault over HTTPS (ADR 0019).
+                volumeMounts: [{ name: 'config', mountPath: '/etc/inference-gateway', readOnly: true }],
               },
             ],
-            volumes: [{ name: 'config', configMap: { name } }, ...(keys?.volumes ?? [])],
+            volumes: [{ name: 'config', configMap: { name } }],
           },
         },
       },
@@ -173,5 +187,16 @@ export class InferenceGateway extends Construct {
       policyTypes: ['Egress'],
       egress: [{ to: [{ namespaceSelector: { matchLabels: { [PANAL_LABELS.role]: 'models' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ollama' } } }], ports: [tcpPort(OLLAMA_PORT)] }],
     });
+    if (props.workloadIdentityClientId) {
+      // Key hashes: the vault's private endpoint, and Entra ID (public) for the workload identity token.
+      policy('gateway-egress-to-key-vault-and-entra', {
+        podSelector: { matchLabels: gw.podLabels },
+        policyTypes: ['Egress'],
+        egress: [
+          { to: [{ ipBlock: { cidr: env.network.privateEndpointsSubnetCidr } }], ports: [tcpPort(443)] },
+          { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...PRIVATE_RANGES] } }], ports: [tcpPort(443)] },
+        ],
+      });
+    }
   }
 }
