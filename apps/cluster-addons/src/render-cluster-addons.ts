@@ -14,6 +14,7 @@ import {
   PlatformScrapeTargets,
   POD_SECURITY_VERSION,
   PremiumModelScaler,
+  Reloader,
   toManifestFiles,
   type KubeObject,
 } from '@panal/k8s-constructs';
@@ -30,6 +31,9 @@ export const GPU_SYSTEM_NAMESPACE = 'gpu-system';
 
 /** Namespace of the model seeding Job. */
 export const MODEL_STORE_NAMESPACE = 'model-store';
+
+/** Namespace of Stakater Reloader, which rolls tenant workloads when their synced Secrets rotate. */
+export const RELOADER_NAMESPACE = 'reloader';
 
 /** Options of {@link renderClusterAddons}. */
 export interface RenderClusterAddonsOptions {
@@ -100,6 +104,16 @@ export const ADDONS: Readonly<Record<string, AddonBuilder>> = {
     new DefaultDenyPolicies(chart, 'DefaultDeny', { namespace });
     new OtelCollector(chart, 'Collector', { environment, workloadIdentityClientId: identities.platformClientIds.otelCollector });
     new PlatformScrapeTargets(chart, 'ScrapeTargets', { namespace, argocdNamespace: environment.gitops.argocdNamespace });
+  },
+  // Watches only the namespaces whose workloads read a synced Key Vault Secret as environment
+  // variables: every active tenant's (OpenWebUI). No DNS: it reaches the API server by IP.
+  reloader: (chart, { environment, tenants }) => {
+    new PlatformNamespace(chart, 'Namespace', { name: RELOADER_NAMESPACE, role: 'platform', podSecurityVersion: POD_SECURITY_VERSION });
+    new DefaultDenyPolicies(chart, 'DefaultDeny', { namespace: RELOADER_NAMESPACE, allowDns: false });
+    const watchNamespaces = tenants.filter((t) => t.state === 'active').map((t) => t.namespace);
+    if (watchNamespaces.length > 0) {
+      new Reloader(chart, 'Reloader', { namespace: RELOADER_NAMESPACE, image: environment.images.reloader, watchNamespaces, apiServerCidr: environment.network.apiServerCidr });
+    }
   },
 };
 

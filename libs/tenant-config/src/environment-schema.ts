@@ -103,6 +103,7 @@ export const environmentSchema = z.strictObject({
     .describe('Shared model pools and their scale-to-zero signal.'),
   images: z.strictObject({
     openWebUI: image,
+    reloader: image.describe('Stakater Reloader: rolls a workload when a Secret it reads as environment variables rotates (the release tools/reloader/versions.env pins).'),
     redis: image,
     ollama: image.describe('Ollama server for every model pool.'),
     inferenceGateway: image.describe('The platform inference gateway (apps/inference-gateway).'),

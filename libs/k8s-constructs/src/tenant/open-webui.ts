@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/hardening';
 import { appLabels } from '../common/labels';
 import { CPU_POOL_SELECTOR } from '../common/node-pools';
+import { reloadOnSecretChange } from '../common/reloader-annotations';
 import { syncWave, SyncWave } from '../common/sync-waves';
 import { zoneSpread } from '../common/topology-spread';
 import { TenantWorkloads } from './tenant-workloads';
@@ -197,7 +198,14 @@ export class OpenWebUI extends Construct {
     };
 
     new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name: w.name, namespace: ns, labels: serverLabels, annotations: syncWave(SyncWave.workloads) },
+      metadata: {
+        name: w.name,
+        namespace: ns,
+        labels: serverLabels,
+        // The server reads the synced Key Vault Secret as environment variables, once at start: when the
+        // CSI driver rotates it, Reloader (platform/reloader.ts) rolls the pods so they read the new values.
+        annotations: { ...syncWave(SyncWave.workloads), ...reloadOnSecretChange(TenantWorkloads.syncedSecretName) },
+      },
       spec: {
         // No `replicas`: the HPA owns it, so an Argo CD sync never fights the autoscaler.
         revisionHistoryLimit: 5,

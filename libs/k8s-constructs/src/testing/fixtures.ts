@@ -22,6 +22,7 @@ export const TEST_ENVIRONMENT: Environment = {
   },
   images: {
     openWebUI: 'registry.example.com/open-webui/open-webui:v0.12.4',
+    reloader: 'registry.example.com/stakater/reloader:v1.4.21',
     redis: 'registry.example.com/library/redis:7.4.6-alpine',
     ollama: 'registry.example.com/ollama/ollama:0.13.0',
     inferenceGateway: 'registry.example.com/panal/inference-gateway:0.1.0',
