@@ -40,6 +40,70 @@ export interface OllamaModelProps {
    * @see https://learn.microsoft.com/azure/virtual-machines/linux/scheduled-events
    */
   readonly terminationGracePeriodSeconds?: number;
+  /**
+   * How long the `wait-for-model` init container waits for the model's files in the read-only store
+   * before it fails (the kubelet then restarts it with back-off). The seed Job may copy 40 GiB.
+   * @default 3600
+   */
+  readonly modelWaitSeconds?: number;
+}
+
+/** Name of the init container that holds a pod in `Init` until its model is in the store. */
+export const WAIT_FOR_MODEL_CONTAINER = 'wait-for-model';
+/** Where the pods mount the read-only model store (`OLLAMA_MODELS`). */
+const MODELS_DIR = '/models';
+
+/**
+ * Path, relative to the store root (`OLLAMA_MODELS`), of a library model's manifest:
+ * `manifests/registry.ollama.ai/library/<name>/<tag>` (tag `latest` when none is given).
+ * @throws Error when `modelId` is not a library model `<name>[:<tag>]`
+ */
+export function ollamaManifestPath(modelId: string): string {
+  const [name, tag = 'latest', extra] = modelId.split(':');
+  if (extra !== undefined || !name || !/^[a-z0-9][a-z0-9._-]*$/.test(name) || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(tag)) {
+    throw new Error(`model id must be a library model <name>[:<tag>], but "${modelId}" was provided`);
+  }
+  return `manifests/registry.ollama.ai/library/${name}/${tag}`;
+}
+
+/**
+ * POSIX sh run by the `wait-for-model` init container: exits 0 once the model's manifest is in
+ * `$OLLAMA_MODELS` and every blob it names (config and layers) is there with the size the manifest
+ * gives (a blob `azcopy` is still writing is shorter); logs what it waits for every `pollSeconds`;
+ * exits 1 after `timeoutSeconds` with the missing file. Without it a new pod runs its postStart
+ * (`ollama run`) against a store the seed Job has not filled yet, fails it and crash-loops.
+ */
+export function waitForModelScript(modelId: string, timeoutSeconds: number, pollSeconds = 10): string {
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new Error(`timeoutSeconds must be a positive integer, but ${timeoutSeconds} was provided`);
+  if (!Number.isInteger(pollSeconds) || pollSeconds < 1) throw new Error(`pollSeconds must be a positive integer, but ${pollSeconds} was provided`);
+  const manifest = ollamaManifestPath(modelId);
+  return [
+    'set -u',
+    `store="\${OLLAMA_MODELS:-${MODELS_DIR}}"`,
+    `manifest="$store/${manifest}"`,
+    `deadline=$(( $(date +%s) + ${timeoutSeconds} ))`,
+    `echo "wait-for-model: waiting up to ${timeoutSeconds} s for ${modelId} in $store (copied there by the model-seed Job)"`,
+    'while :; do',
+    '  missing=""',
+    '  if [ -f "$manifest" ]; then',
+    // "digest":"sha256:<hex>","size":<n> pairs of the config and every layer, as "<hex> <n>" words.
+    String.raw`    pairs=$(grep -o '"digest": *"sha256:[0-9a-f]\{64\}", *"size": *[0-9]*' "$manifest" | sed 's/.*sha256:\([0-9a-f]*\)".*: *\([0-9]*\)$/\1 \2/')`,
+    '    [ -n "$pairs" ] || missing="the blobs named by $manifest (it names none yet)"',
+    '    set -- $pairs',
+    '    while [ $# -ge 2 ]; do',
+    '      blob="$store/blobs/sha256-$1"',
+    '      if [ ! -f "$blob" ] || [ "$(wc -c < "$blob" | tr -d " ")" != "$2" ]; then missing="$blob ($2 bytes)"; break; fi',
+    '      shift 2',
+    '    done',
+    '  else',
+    '    missing="$manifest"',
+    '  fi',
+    `  if [ -z "$missing" ]; then echo "wait-for-model: ${modelId} is in the store"; exit 0; fi`,
+    `  if [ "$(date +%s)" -ge "$deadline" ]; then echo "wait-for-model: gave up after ${timeoutSeconds} s: $missing is not in the store; has the model-seed Job in namespace model-store finished?" >&2; exit 1; fi`,
+    '  echo "wait-for-model: still missing $missing"',
+    `  sleep ${pollSeconds}`,
+    'done',
+  ].join('\n');
 }
 
 /** Labels that select one model's pods. */
@@ -104,6 +168,8 @@ export class OllamaModel extends Construct {
           topologySpreadConstraints: zoneSpread(this.podLabels),
         };
     const loadBudget = modelLoadBudgetSeconds(model);
+    const waitSeconds = props.modelWaitSeconds ?? 3600;
+    const modelsMount: k8s.VolumeMount = { name: 'models', mountPath: MODELS_DIR, readOnly: true };
     const meta = { name: this.name, namespace: props.namespace, labels, annotations: syncWave(SyncWave.workloads) };
 
     new k8s.KubeDeployment(this, 'Deployment', {
@@ -121,6 +187,20 @@ export class OllamaModel extends Construct {
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext(10001),
             terminationGracePeriodSeconds: grace,
+            // A model added to the catalogue gets its Deployment in the same sync as the seed Job that
+            // copies it: the pod stays in Init (not CrashLoopBackOff) until the files are there.
+            initContainers: [
+              {
+                name: WAIT_FOR_MODEL_CONTAINER,
+                image: props.image,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['sh', '-c', waitForModelScript(model.id, waitSeconds)],
+                env: [{ name: 'OLLAMA_MODELS', value: MODELS_DIR }],
+                resources: { requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') }, limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('64Mi') } },
+                securityContext: restrictedContainerSecurityContext(),
+                volumeMounts: [modelsMount],
+              },
+            ],
             containers: [
               {
                 name: 'ollama',
@@ -129,7 +209,7 @@ export class OllamaModel extends Construct {
                 ports: [{ name: 'http', containerPort: OLLAMA_PORT }],
                 env: [
                   { name: 'OLLAMA_HOST', value: `0.0.0.0:${OLLAMA_PORT}` },
-                  { name: 'OLLAMA_MODELS', value: '/models' },
+                  { name: 'OLLAMA_MODELS', value: MODELS_DIR },
                   // The store is read-only and shared: never prune "unused" blobs at start.
                   { name: 'OLLAMA_NOPRUNE', value: '1' },
                   // One model per pod, kept loaded for the pod's life: unloading would mean a reload from NFS.
@@ -156,7 +236,7 @@ export class OllamaModel extends Construct {
                 readinessProbe: { httpGet: { path: '/api/version', port: k8s.IntOrString.fromString('http') }, periodSeconds: 5, failureThreshold: 2 },
                 livenessProbe: { httpGet: { path: '/api/version', port: k8s.IntOrString.fromString('http') }, periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 },
                 volumeMounts: [
-                  { name: 'models', mountPath: '/models', readOnly: true },
+                  modelsMount,
                   { name: 'home', mountPath: '/home/ollama' },
                   { name: 'tmp', mountPath: '/tmp' },
                 ],
