@@ -4,7 +4,8 @@ import { RoleAssignment } from '../imports/azurerm/role-assignment/index.js';
 import { StorageContainer } from '../imports/azurerm/storage-container/index.js';
 import { Password } from '@cdktf/provider-random/lib/password/index.js';
 import { TenantWorkloads } from '@panal/k8s-constructs';
-import { TENANT_KEY_VAULT_SECRETS, tenantDatabaseName, tenantKeyVaultName, tenantUploadsContainerName, type Tenant, type TenantSecret } from '@panal/tenant-config';
+import { GATEWAY_KEY_HASH_SECRET_PREFIX, TENANT_KEY_VAULT_SECRETS, tenantDatabaseName, tenantKeyVaultName, tenantUploadsContainerName, type Tenant, type TenantSecret } from '@panal/tenant-config';
+import { Fn, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { SHARED_SKIP_REASONS, skipCheckov } from './checkov-skip';
 import { PrivateKeyVault } from './private-key-vault';
@@ -38,6 +39,8 @@ export interface TenantPlatform {
   readonly databaseBootstrapPrincipalId: string;
   /** Name of a tenant's identity, `id-<prefix>-tenant-<id>`. */
   readonly identityName: (tenantId: string) => string;
+  /** The vault of gateway key hashes and the role that lets Terraform write into it ({@link GatewayKeysVault}). */
+  readonly gatewayKeys: { readonly vaultId: string; readonly writerRole: ITerraformDependable };
 }
 
 /** Props of {@link TenantAzureResources}. */
@@ -55,8 +58,8 @@ export const OIDC_SECRET_PLACEHOLDER = 'set-by-operator';
  * Everything Azure holds for one tenant, keyed by tenant id so adding a tenant folder only adds
  * resources: a workload identity for the `open-webui` ServiceAccount of `tenant-<id>`, a private
  * Key Vault with its four secrets (names shared with the manifests through `TENANT_KEY_VAULT_SECRETS`),
- * Secrets User for the tenant identity at vault scope, the tenant database, and an uploads container
- * the identity may write. Generated values (`random_password`) live only in Key Vault and the
+ * Secrets User for the tenant identity at vault scope, the tenant database, an uploads container
+ * the identity may write, and the SHA-256 of its gateway key in the gateway keys vault. Generated values (`random_password`) live only in Key Vault and the
  * encrypted state; the OIDC client secret is the customer's and is set by an operator.
  * The database role is created by the database bootstrap Job (see the README): it reads
  * `database-url` from this vault (Secrets User granted here) and runs an idempotent `CREATE ROLE`.
@@ -104,6 +107,16 @@ export class TenantAzureResources extends Construct {
       inferenceGatewayKey: `sk-${tenant.id}-${password('inference-gateway-key').result}`,
       oidcClientSecret: OIDC_SECRET_PLACEHOLDER,
     };
+    // What the gateway compares presented keys with (ADR 0019): a JSON list of the accepted keys'
+    // SHA-256 in hex, as Terraform's sha256() writes it. One entry; a rotation overlap would list two.
+    const keyHash = new KeyVaultSecret(this, 'gateway-key-sha256', {
+      name: `${GATEWAY_KEY_HASH_SECRET_PREFIX}${tenant.id}`,
+      keyVaultId: p.gatewayKeys.vaultId,
+      value: Fn.jsonencode([Fn.sha256(values.inferenceGatewayKey)]),
+      contentType: 'application/json',
+      dependsOn: [p.gatewayKeys.writerRole],
+    });
+    skipCheckov(keyHash, 'CKV_AZURE_41', SHARED_SKIP_REASONS.generatedSecretExpiry);
     for (const key of Object.keys(TENANT_KEY_VAULT_SECRETS).sort() as TenantSecret[]) {
       const secret = new KeyVaultSecret(this, `secret-${TENANT_KEY_VAULT_SECRETS[key]}`, {
         name: TENANT_KEY_VAULT_SECRETS[key],

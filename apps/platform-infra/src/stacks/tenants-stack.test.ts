@@ -5,7 +5,7 @@ import { KeyVaultSecret } from '../imports/azurerm/key-vault-secret/index.js';
 import { PostgresqlFlexibleServerDatabase } from '../imports/azurerm/postgresql-flexible-server-database/index.js';
 import { StorageContainer } from '../imports/azurerm/storage-container/index.js';
 import { UserAssignedIdentity } from '../imports/azurerm/user-assigned-identity/index.js';
-import { loadTenants, TENANT_KEY_VAULT_SECRETS, tempTenantsRepo, tenantKeyVaultName, validTenantYaml } from '@panal/tenant-config';
+import { gatewayKeysVaultName, loadTenants, TENANT_KEY_VAULT_SECRETS, tempTenantsRepo, tenantKeyVaultName, validTenantYaml } from '@panal/tenant-config';
 import { describe, expect, it } from 'vitest';
 import { PROD } from '../environments/prod';
 import { resourcesOf, synthStack } from '../testing/synth-stack';
@@ -26,7 +26,30 @@ describe('TenantsStack', () => {
 
   it('gives each tenant a private Key Vault named like the manifests expect, with RBAC and purge protection', () => {
     expect(synth).toHaveResourceWithProperties(KeyVault, { name: tenantKeyVaultName('pnlprd', 'acme'), rbac_authorization_enabled: true, purge_protection_enabled: true, public_network_access_enabled: false });
-    expect(resourcesOf(json, KeyVault.tfResourceType)).toHaveLength(2);
+    expect(resourcesOf(json, KeyVault.tfResourceType).map((v) => v.name).sort()).toEqual([gatewayKeysVaultName('pnlprd'), tenantKeyVaultName('pnlprd', 'acme'), tenantKeyVaultName('pnlprd', 'globex')].sort());
+  });
+
+  it("writes the SHA-256 of each tenant's gateway key, as a JSON list, into the gateway keys vault", () => {
+    const secrets = resourcesOf(json, KeyVaultSecret.tfResourceType).filter((s) => s.name.startsWith('gateway-key-sha256-'));
+    expect(secrets.map((s) => s.name).sort()).toEqual(['gateway-key-sha256-acme', 'gateway-key-sha256-globex']);
+    const acme = secrets.find((s) => s.name === 'gateway-key-sha256-acme');
+    const key = resourcesOf(json, KeyVaultSecret.tfResourceType).find((s) => s.name === 'inference-gateway-key' && s.value.startsWith('sk-acme-'));
+    // The hash is of exactly the value the tenant's vault holds (what OpenWebUI presents).
+    expect(acme.value).toBe(`\${jsonencode([sha256("${key.value}")])}`);
+    expect(acme.key_vault_id).toMatch(/^\$\{azurerm_key_vault\.gateway-keys_key-vault_[0-9A-F]+\.id\}$/);
+    expect(acme.depends_on.some((d: string) => d.startsWith('azurerm_role_assignment.gateway-keys_deployer-secrets-officer'))).toBe(true);
+  });
+
+  it('lets the inference gateway read the gateway keys vault with one role assignment, whatever the number of tenants', () => {
+    const onGatewayVault = (j: typeof json) => resourcesOf(j, 'azurerm_role_assignment').filter((r) => r.scope.includes('azurerm_key_vault.gateway-keys_'));
+    expect(onGatewayVault(json).map((r) => r.role_definition_name).sort()).toEqual(['Key Vault Secrets Officer', 'Key Vault Secrets User']);
+    const reader = onGatewayVault(json).find((r) => r.role_definition_name === 'Key Vault Secrets User');
+    expect(reader.principal_id).toBe('${data.azurerm_user_assigned_identity.inference-gateway.principal_id}');
+    expect(synth).toHaveDataSourceWithProperties({ tfResourceType: 'azurerm_user_assigned_identity' }, { name: 'id-pnlprd-inference-gateway' });
+    const more = synthStack((app) => new TenantsStack(app, 'tenants', PROD, tenants(['acme', 'globex', 'initech', 'umbrella']))).json;
+    expect(onGatewayVault(more)).toHaveLength(2);
+    // The gateway gets no role on any tenant vault.
+    expect(resourcesOf(json, 'azurerm_role_assignment').filter((r) => r.principal_id.includes('inference-gateway'))).toHaveLength(1);
   });
 
   it('federates each tenant identity with exactly its open-webui ServiceAccount', () => {
@@ -42,8 +65,8 @@ describe('TenantsStack', () => {
     expect(url.value).toMatch(/^postgresql:\/\/tenant_acme:\$\{random_password\.[^}]+\}@\$\{data\.azurerm_postgresql_flexible_server\.postgres\.fqdn\}:6432\/tenant_acme\?sslmode=require$/);
   });
 
-  it('grants Secrets User at vault scope to the tenant identity and the database bootstrap identity only', () => {
-    const users = resourcesOf(json, 'azurerm_role_assignment').filter((r) => r.role_definition_name === 'Key Vault Secrets User');
+  it('grants Secrets User at vault scope to the tenant identity and the database bootstrap identity only (and the gateway on its own vault)', () => {
+    const users = resourcesOf(json, 'azurerm_role_assignment').filter((r) => r.role_definition_name === 'Key Vault Secrets User' && !r.scope.includes('azurerm_key_vault.gateway-keys_'));
     expect(users).toHaveLength(4);
     expect(users.every((r) => /^\$\{azurerm_key_vault\.[^}]+\.id\}$/.test(r.scope))).toBe(true);
   });

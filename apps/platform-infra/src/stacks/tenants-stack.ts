@@ -6,7 +6,9 @@ import { RandomProvider } from '@cdktf/provider-random/lib/provider/index.js';
 import type { Tenant } from '@panal/tenant-config';
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
+import { GatewayKeysVault } from '../constructs/gateway-keys-vault';
 import { PanalStack } from '../constructs/panal-stack';
+import { lookupPlatformIdentity } from '../constructs/platform-identities';
 import { PlatformLookups } from '../constructs/platform-lookups';
 import { TenantAzureResources, type TenantPlatform } from '../constructs/tenant-azure-resources';
 import type { InfraEnvironment } from '../environments/infra-environment';
@@ -17,7 +19,8 @@ export const PGBOUNCER_PORT = 6432;
 /**
  * Tenants stack: one {@link TenantAzureResources} per tenant folder, with the tenant id as construct
  * id, so a new folder only adds resources under `tenant-<id>` addresses and never re-plans the
- * platform stacks. After apply, the pipeline writes each identity's client id (output
+ * platform stacks; and the vault of gateway key hashes ({@link GatewayKeysVault}) they all write
+ * into. After apply, the pipeline writes each identity's client id (output
  * `tenant_identity_client_ids`) to `environments/<env>/tenant-identities.yaml`.
  */
 export class TenantsStack extends PanalStack {
@@ -32,6 +35,18 @@ export class TenantsStack extends PanalStack {
     const postgres = new DataAzurermPostgresqlFlexibleServer(this, 'postgres', { name: n.postgresServer, resourceGroupName: n.resourceGroup('data') });
     const uploads = new DataAzurermStorageAccount(this, 'uploads-account', { name: n.uploadsAccount, resourceGroupName: n.resourceGroup('storage') });
     const bootstrap = new DataAzurermUserAssignedIdentity(this, 'database-bootstrap', { name: n.databaseBootstrapIdentity, resourceGroupName: n.resourceGroup('data') });
+    const deployer = new DataAzurermClientConfig(this, 'deployer');
+    const gatewayKeys = new GatewayKeysVault(this, 'gateway-keys', {
+      namePrefix: env.namePrefix,
+      resourceGroupName: this.resourceGroup.name,
+      location: this.resourceGroup.location,
+      directoryTenantId: env.directoryTenantId,
+      privateEndpointSubnetId: lookups.subnet('privateEndpoints').id,
+      keyVaultDnsZoneId: lookups.dnsZone('keyVault').id,
+      logAnalyticsWorkspaceId: lookups.logAnalytics().id,
+      deployerObjectId: deployer.objectId,
+      gatewayPrincipalId: lookupPlatformIdentity(this, 'inference-gateway', n, 'inferenceGateway').principalId,
+    });
     const platform: TenantPlatform = {
       namePrefix: env.namePrefix,
       resourceGroupName: this.resourceGroup.name,
@@ -43,9 +58,10 @@ export class TenantsStack extends PanalStack {
       privateEndpointSubnetId: lookups.subnet('privateEndpoints').id,
       keyVaultDnsZoneId: lookups.dnsZone('keyVault').id,
       logAnalyticsWorkspaceId: lookups.logAnalytics().id,
-      deployerObjectId: new DataAzurermClientConfig(this, 'deployer').objectId,
+      deployerObjectId: deployer.objectId,
       databaseBootstrapPrincipalId: bootstrap.principalId,
       identityName: n.tenantIdentity,
+      gatewayKeys: { vaultId: gatewayKeys.vault.vault.id, writerRole: gatewayKeys.writerRole },
     };
     const byId = new Map<string, TenantAzureResources>();
     for (const tenant of tenants) byId.set(tenant.id, new TenantAzureResources(this, `tenant-${tenant.id}`, { tenant, platform }));
