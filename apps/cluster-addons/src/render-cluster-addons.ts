@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { loadEnvironment, loadTenants, MODEL_CATALOGUE, MODEL_IDS, modelPoolNamespace, type Environment, type ModelPool, type Tenant, type TenantIdentities } from '@panal/tenant-config';
 import {
+  DATABASE_BOOTSTRAP_NAMESPACE,
+  DatabaseBootstrap,
   DefaultDenyPolicies,
   GpuAdmissionPolicy,
   GpuNodeAgents,
@@ -97,6 +99,12 @@ export const ADDONS: Readonly<Record<string, AddonBuilder>> = {
     new PlatformNamespace(chart, 'Namespace', { name: namespace, role: 'platform', podSecurityVersion: POD_SECURITY_VERSION });
     new DefaultDenyPolicies(chart, 'DefaultDeny', { namespace });
     new InferenceGateway(chart, 'Gateway', { environment, tenants, workloadIdentityClientId: identities.platformClientIds.inferenceGateway });
+  },
+  'platform-db': (chart, { environment, tenants, identities }) => {
+    new PlatformNamespace(chart, 'Namespace', { name: DATABASE_BOOTSTRAP_NAMESPACE, role: 'platform', podSecurityVersion: POD_SECURITY_VERSION });
+    new DefaultDenyPolicies(chart, 'DefaultDeny', { namespace: DATABASE_BOOTSTRAP_NAMESPACE });
+    const clientId = identities.platformClientIds.databaseBootstrap;
+    if (clientId) new DatabaseBootstrap(chart, 'Bootstrap', { environment, tenants, workloadIdentityClientId: clientId });
   },
   observability: (chart, { environment, identities }) => {
     const namespace = environment.otelCollector.namespace;

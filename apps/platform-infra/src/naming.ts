@@ -1,4 +1,4 @@
-import type { TenantIdentities } from '@panal/tenant-config';
+import { databaseBootstrapIdentityName, type TenantIdentities } from '@panal/tenant-config';
 import type { InfraEnvironment } from './environments/infra-environment';
 
 /** Key of a platform identity in `platformClientIds` of `environments/<env>/tenant-identities.yaml`. */
@@ -43,8 +43,6 @@ export function platformNames(env: InfraEnvironment) {
     modelContainer: 'models',
     modelShare: 'models',
     tenantIdentity: (tenantId: string) => `id-${p}-tenant-${tenantId}`,
-    /** Identity of the Job that creates tenant database roles (PostgreSQL Entra administrator). */
-    databaseBootstrapIdentity: `id-${p}-db-bootstrap`,
     /**
      * Workload identities of the platform's own ServiceAccounts, by `platformClientIds` key. The aks
      * stack creates them in its resource group; other stacks look them up by these names.
@@ -54,6 +52,8 @@ export function platformNames(env: InfraEnvironment) {
       kedaOperator: `id-${p}-keda-operator`,
       modelSeeder: `id-${p}-model-seeder`,
       otelCollector: `id-${p}-otel-collector`,
+      // Its name is also its PostgreSQL role (Entra administrator): the manifests derive it the same way.
+      databaseBootstrap: databaseBootstrapIdentityName(p),
     } satisfies Record<PlatformIdentityKey, string>,
   };
 }

@@ -20,6 +20,7 @@ export * from './argocd/platform-app-project';
 export * from './argocd/root-application';
 export * from './argocd/tenants-app-project';
 export * from './common/network-policy';
+export * from './platform/database-bootstrap/database-bootstrap';
 export * from './platform/default-deny-policies';
 export * from './platform/gpu-admission-policy';
 export * from './platform/gpu-node-agents';

@@ -111,6 +111,7 @@ export const environmentSchema = z.strictObject({
     nvidiaDevicePlugin: image.describe('NVIDIA device plugin (advertises nvidia.com/gpu on GPU nodes).'),
     dcgmExporter: image.describe('NVIDIA DCGM exporter (GPU metrics).'),
     otelCollector: image.describe('OpenTelemetry Collector, contrib distribution (k8sattributes, azure_auth).'),
+    dbBootstrap: image.describe('Image with bash, psql (15+, for \\getenv), curl and jq that runs the database bootstrap (apps/cluster-addons/images/db-bootstrap).'),
   }),
   telemetryExport: z
     .strictObject({
@@ -136,6 +137,11 @@ export const tenantIdentitiesSchema = z.strictObject({
     .strictObject({
       inferenceGateway: z.string().regex(GUID, { message: 'must be a lower-case GUID' }).optional().describe('Reads the inference-gateway-key secret of every tenant Key Vault.'),
       modelSeeder: z.string().regex(GUID, { message: 'must be a lower-case GUID' }).optional().describe('Reads the model Blob container.'),
+      databaseBootstrap: z
+        .string()
+        .regex(GUID, { message: 'must be a lower-case GUID' })
+        .optional()
+        .describe('Federated with platform-db/db-bootstrap; Entra administrator of PostgreSQL and Secrets User of every tenant Key Vault.'),
       otelCollector: z.string().regex(GUID, { message: 'must be a lower-case GUID' }).optional().describe('Federated with observability/otel-collector; publishes traces and logs to Azure Monitor.'),
       kedaOperator: z
         .string()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (once) the data services of the real stack from Debian (bookworm) packages and prints
 # the directory of the PostgreSQL 15 binaries:
-#   postgresql-15 (server, initdb), pgbouncer, redis-server  -> apt-get (as root; `apt-get update` once)
+#   postgresql-15 (server, initdb), pgbouncer, redis-server, curl, jq (the db-bootstrap script) -> apt-get (as root; `apt-get update` once)
 #   pgvector 0.8.0                                          -> Debian's own source package (trixie),
 #     built against PostgreSQL 15 and cached in $PANAL_CACHE/real-stack/pgvector-0.8.0-pg15/.
 # Bookworm ships no pgvector binary package, and apt.postgresql.org is not reachable from CI, so the
@@ -13,7 +13,7 @@ set -euo pipefail
 PGVECTOR_VERSION="0.8.0"
 PGVECTOR_DEBIAN_VERSION="0.8.0-1"
 # Debian versions move with security updates: pin the upstream major.minor and check it.
-declare -A expected=( [postgresql-15]="15." [pgbouncer]="1.18." [redis-server]="5:7.0." [postgresql-server-dev-15]="15." )
+declare -A expected=( [postgresql-15]="15." [pgbouncer]="1.18." [redis-server]="5:7.0." [postgresql-server-dev-15]="15." [curl]="7.88." [jq]="1.6" )
 cache="${PANAL_CACHE:-${HOME}/.cache/panal}/real-stack"
 pgbin="/usr/lib/postgresql/15/bin"
 pgshare="/usr/share/postgresql/15/extension"

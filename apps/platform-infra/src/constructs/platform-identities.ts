@@ -1,6 +1,6 @@
 import { DataAzurermUserAssignedIdentity } from '../imports/azurerm/data-azurerm-user-assigned-identity/index.js';
 import { RoleAssignment } from '../imports/azurerm/role-assignment/index.js';
-import { MODEL_SEEDER_SERVICE_ACCOUNT } from '@panal/k8s-constructs';
+import { DATABASE_BOOTSTRAP_NAME, DATABASE_BOOTSTRAP_NAMESPACE, MODEL_SEEDER_SERVICE_ACCOUNT } from '@panal/k8s-constructs';
 import { Construct } from 'constructs';
 import type { PlatformIdentityKey, PlatformNames } from '../naming';
 import { WorkloadIdentity } from './workload-identity';
@@ -28,6 +28,7 @@ export const PLATFORM_SERVICE_ACCOUNTS: Readonly<Record<PlatformIdentityKey, Ser
   kedaOperator: { namespace: 'kube-system', name: 'keda-operator' },
   modelSeeder: { namespace: 'model-store', name: MODEL_SEEDER_SERVICE_ACCOUNT },
   otelCollector: { namespace: 'observability', name: 'otel-collector' },
+  databaseBootstrap: { namespace: DATABASE_BOOTSTRAP_NAMESPACE, name: DATABASE_BOOTSTRAP_NAME },
 };
 
 /** Platform identity keys in a fixed order (construct ids and outputs are API). */
@@ -60,7 +61,8 @@ export interface PlatformIdentitiesProps {
 
 /**
  * One workload identity per platform ServiceAccount whose client id the manifests take from
- * `platformClientIds` (inference gateway, model seeder, KEDA operator, OpenTelemetry Collector), each
+ * `platformClientIds` (inference gateway, model seeder, KEDA operator, OpenTelemetry Collector, database
+ * bootstrap), each
  * federated with exactly its ServiceAccount, and the roles that need only what this stack can see:
  *
  * - KEDA operator: Monitoring Data Reader on the Azure Monitor workspace (without it the premium
@@ -68,8 +70,9 @@ export interface PlatformIdentitiesProps {
  * - OpenTelemetry Collector: Monitoring Metrics Publisher on `telemetryPublishScopeId`.
  *
  * The others get their roles where their resources are: the model seeder Storage Blob Data Reader
- * on the models container (storage stack), the inference gateway whatever it needs to read tenant
- * keys (tenants stack). Those stacks find the identity with {@link lookupPlatformIdentity}.
+ * on the models container (storage stack), the database bootstrap Entra administrator of PostgreSQL
+ * (data stack) and Secrets User of each tenant vault (tenants stack), the inference gateway whatever
+ * it needs to read tenant keys (tenants stack). Those stacks find the identity with {@link lookupPlatformIdentity}.
  * @see https://learn.microsoft.com/azure/aks/workload-identity-overview
  */
 export class PlatformIdentities extends Construct {
@@ -107,7 +110,8 @@ export class PlatformIdentities extends Construct {
 
 /**
  * A data source for a platform identity, for the stacks applied after aks that grant it a role
- * on their own resources (storage: the model seeder; tenants: the inference gateway).
+ * on their own resources (storage: the model seeder; data and tenants: the database bootstrap;
+ * tenants: the inference gateway).
  */
 export function lookupPlatformIdentity(scope: Construct, id: string, names: PlatformNames, key: PlatformIdentityKey): DataAzurermUserAssignedIdentity {
   return new DataAzurermUserAssignedIdentity(scope, id, { name: names.platformIdentities[key], resourceGroupName: names.resourceGroup('aks') });

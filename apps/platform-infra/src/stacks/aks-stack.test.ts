@@ -107,9 +107,10 @@ describe('AksStack', () => {
       'system:serviceaccount:kube-system:keda-operator',
       'system:serviceaccount:model-store:model-seeder',
       'system:serviceaccount:observability:otel-collector',
+      'system:serviceaccount:platform-db:db-bootstrap',
     ]);
     const output = json.output.platform_identity_client_ids.value;
-    expect(Object.keys(output)).toEqual(['inferenceGateway', 'kedaOperator', 'modelSeeder', 'otelCollector']);
+    expect(Object.keys(output)).toEqual(['databaseBootstrap', 'inferenceGateway', 'kedaOperator', 'modelSeeder', 'otelCollector']);
     expect(output.kedaOperator).toMatch(/^\$\{azurerm_user_assigned_identity\.platform-identities_keda-operator_identity_[0-9A-F]+\.client_id\}$/);
   });
 

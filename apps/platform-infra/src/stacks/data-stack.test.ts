@@ -11,7 +11,7 @@ import { DataStack } from './data-stack';
 
 describe('DataStack', () => {
   // GIVEN the prod environment WHEN the data stack is synthesized
-  const { synth } = synthStack((app) => new DataStack(app, 'data', PROD));
+  const { synth, json } = synthStack((app) => new DataStack(app, 'data', PROD));
 
   it('matches the snapshot', () => expect(synth).toMatchSnapshot());
 
@@ -46,9 +46,16 @@ describe('DataStack', () => {
     expect(synth).toHaveResourceWithProperties({ tfResourceType: 'azurerm_monitor_diagnostic_setting' }, { enabled_log: [{ category_group: 'allLogs' }] });
   });
 
-  it('makes the database bootstrap workload identity the Entra administrator (it creates tenant roles)', () => {
-    expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServerActiveDirectoryAdministrator, { principal_type: 'ServicePrincipal' });
-    expect(synth).toHaveResourceWithProperties({ tfResourceType: 'azurerm_federated_identity_credential' }, { subject: 'system:serviceaccount:platform-db:db-bootstrap' });
+  it('makes the database bootstrap platform identity (aks stack) the Entra administrator, under its own name (its PostgreSQL role)', () => {
+    const [lookup] = Object.entries<any>(json.data.azurerm_user_assigned_identity).filter(([, d]) => d.name === 'id-pnlprd-db-bootstrap');
+    expect(lookup?.[1]).toEqual({ name: 'id-pnlprd-db-bootstrap', resource_group_name: 'rg-pnlprd-aks' });
+    expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServerActiveDirectoryAdministrator, {
+      principal_type: 'ServicePrincipal',
+      object_id: `\${data.azurerm_user_assigned_identity.${lookup![0]}.principal_id}`,
+      principal_name: `\${data.azurerm_user_assigned_identity.${lookup![0]}.name}`,
+    });
+    // Federated once, in the aks stack, with platform-db/db-bootstrap (workload-identity-federation.test.ts).
+    expect(resourcesOf(json, 'azurerm_federated_identity_credential')).toEqual([]);
   });
 
   it('stores the generated administrator password in the platform vault, never in the JSON', () => {

@@ -8,23 +8,20 @@ import type { Construct } from 'constructs';
 import { AzureMetricAlerts } from '../constructs/azure-metric-alerts';
 import { SHARED_SKIP_REASONS, skipCheckov } from '../constructs/checkov-skip';
 import { PanalStack } from '../constructs/panal-stack';
+import { lookupPlatformIdentity } from '../constructs/platform-identities';
 import { PlatformLookups } from '../constructs/platform-lookups';
 import { PostgresServer } from '../constructs/postgres-server';
-import { WorkloadIdentity } from '../constructs/workload-identity';
 import type { InfraEnvironment } from '../environments/infra-environment';
 
 /** Name of the platform vault secret that holds the PostgreSQL administrator password. */
 export const POSTGRES_ADMIN_SECRET = 'postgres-admin-password';
 
-/** Where the database bootstrap Job runs: it creates each tenant's login role (see the README). */
-export const DATABASE_BOOTSTRAP_SERVICE_ACCOUNT = { namespace: 'platform-db', name: 'db-bootstrap' } as const;
-
 /**
  * Data stack: PostgreSQL Flexible Server. The administrator password is generated here and stored
  * only in the platform Key Vault (and in the encrypted remote state); per-tenant databases are in
- * the tenants stack. The database bootstrap identity (workload identity of the `db-bootstrap`
- * ServiceAccount) is the server's Entra administrator: it creates tenant roles without any password
- * of its own.
+ * the tenants stack. The database bootstrap identity (a platform identity of the aks stack, federated
+ * with `platform-db/db-bootstrap`) is the server's Entra administrator: the bootstrap Job creates
+ * tenant roles without any password of its own.
  */
 export class DataStack extends PanalStack {
   /** The server. */
@@ -52,20 +49,13 @@ export class DataStack extends PanalStack {
       actionGroupId: lookups.oncallActionGroup().id,
       alerts: azureMetricAlertsFor('postgresFlexibleServer'),
     });
-    const bootstrap = new WorkloadIdentity(this, 'database-bootstrap', {
-      name: this.names.databaseBootstrapIdentity,
-      resourceGroupName: this.resourceGroup.name,
-      location: this.resourceGroup.location,
-      oidcIssuerUrl: lookups.cluster().oidcIssuerUrl,
-      namespace: DATABASE_BOOTSTRAP_SERVICE_ACCOUNT.namespace,
-      serviceAccount: DATABASE_BOOTSTRAP_SERVICE_ACCOUNT.name,
-    });
+    const bootstrap = lookupPlatformIdentity(this, 'database-bootstrap', this.names, 'databaseBootstrap');
     new PostgresqlFlexibleServerActiveDirectoryAdministrator(this, 'database-bootstrap-admin', {
       serverName: this.postgres.server.name,
       resourceGroupName: this.resourceGroup.name,
       tenantId: env.directoryTenantId,
-      objectId: bootstrap.identity.principalId,
-      principalName: bootstrap.identity.name,
+      objectId: bootstrap.principalId,
+      principalName: bootstrap.name,
       principalType: 'ServicePrincipal',
     });
     const vault = new DataAzurermKeyVault(this, 'platform-vault', { name: this.names.platformKeyVault, resourceGroupName: this.names.resourceGroup('secrets') });

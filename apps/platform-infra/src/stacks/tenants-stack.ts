@@ -1,7 +1,6 @@
 import { DataAzurermClientConfig } from '../imports/azurerm/data-azurerm-client-config/index.js';
 import { DataAzurermPostgresqlFlexibleServer } from '../imports/azurerm/data-azurerm-postgresql-flexible-server/index.js';
 import { DataAzurermStorageAccount } from '../imports/azurerm/data-azurerm-storage-account/index.js';
-import { DataAzurermUserAssignedIdentity } from '../imports/azurerm/data-azurerm-user-assigned-identity/index.js';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider/index.js';
 import type { Tenant } from '@panal/tenant-config';
 import { TerraformOutput } from 'cdktf';
@@ -34,7 +33,7 @@ export class TenantsStack extends PanalStack {
     const lookups = new PlatformLookups(this, 'lookups', { names: n });
     const postgres = new DataAzurermPostgresqlFlexibleServer(this, 'postgres', { name: n.postgresServer, resourceGroupName: n.resourceGroup('data') });
     const uploads = new DataAzurermStorageAccount(this, 'uploads-account', { name: n.uploadsAccount, resourceGroupName: n.resourceGroup('storage') });
-    const bootstrap = new DataAzurermUserAssignedIdentity(this, 'database-bootstrap', { name: n.databaseBootstrapIdentity, resourceGroupName: n.resourceGroup('data') });
+    const bootstrap = lookupPlatformIdentity(this, 'database-bootstrap', n, 'databaseBootstrap');
     const deployer = new DataAzurermClientConfig(this, 'deployer');
     const gatewayKeys = new GatewayKeysVault(this, 'gateway-keys', {
       namePrefix: env.namePrefix,

@@ -184,8 +184,8 @@ describe('workload identity federation (manifests and Terraform rendered from co
   it('finds every client id the manifests hand to Azure, each tied to a ServiceAccount', () => {
     expect(problems).toEqual([]);
     const subjects = new Set(uses.map((u) => `${u.namespace}/${u.serviceAccount}`));
-    // The four platform workloads and one OpenWebUI per tenant with an identity: the check is not vacuous.
-    expect([...subjects].filter((s) => !s.startsWith('tenant-')).sort()).toEqual(['inference-gateway/inference-gateway', 'kube-system/keda-operator', 'model-store/model-seeder', 'observability/otel-collector']);
+    // The five platform workloads and one OpenWebUI per tenant with an identity: the check is not vacuous.
+    expect([...subjects].filter((s) => !s.startsWith('tenant-')).sort()).toEqual(['inference-gateway/inference-gateway', 'kube-system/keda-operator', 'model-store/model-seeder', 'observability/otel-collector', 'platform-db/db-bootstrap']);
     expect([...subjects].filter((s) => s.startsWith('tenant-')).length).toBeGreaterThan(0);
     expect(new Set(uses.map((u) => u.via.split(' ')[0]))).toEqual(new Set(['ServiceAccount', 'SecretProviderClass', 'TriggerAuthentication', 'ConfigMap']));
   });

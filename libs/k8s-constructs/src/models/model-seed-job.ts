@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { MODEL_CATALOGUE, MODEL_IDS, type Environment, type ModelSpec } from '@panal/tenant-config';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
+import { contentSha256 } from '../common/content-hash';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/hardening';
 import { appLabels } from '../common/labels';
 import { PRIVATE_RANGES, tcpPort } from '../common/network-policy';
@@ -44,22 +44,12 @@ export const MODEL_SEED_SHA256_ANNOTATION = 'panal.io/seed-sha256';
 /** Keys of the record ConfigMap: the catalogue seeded and the {@link modelSeedSha256} of the run. */
 export const MODEL_SEED_RECORD_KEYS = { catalogue: 'models.json', sha256: 'seed-sha256' } as const;
 
-/** JSON with object keys sorted at every level: the same value always gives the same text. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /**
  * SHA-256 (hex) of what a seed run does: the catalogue it makes available and the rendered Job spec
  * (image, `azcopy` command and source, mounts, limits). Key order does not matter.
  */
 export function modelSeedSha256(models: readonly ModelSpec[], jobSpec: unknown): string {
-  return createHash('sha256').update(canonicalJson({ models, jobSpec })).digest('hex');
+  return contentSha256({ models, jobSpec });
 }
 
 /**

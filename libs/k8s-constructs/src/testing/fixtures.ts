@@ -30,6 +30,7 @@ export const TEST_ENVIRONMENT: Environment = {
     nvidiaDevicePlugin: 'registry.example.com/nvidia/k8s-device-plugin:v0.18.0',
     dcgmExporter: 'registry.example.com/nvidia/k8s/dcgm-exporter:4.4.1-4.6.0-ubuntu22.04',
     otelCollector: 'registry.example.com/otel/opentelemetry-collector-contrib:0.161.0',
+    dbBootstrap: 'registry.example.com/panal/db-bootstrap:1.0.0',
   },
 };
 
@@ -54,4 +55,4 @@ export function testTenant(id: string, tier: Tier = 'standard', overrides: Parti
 }
 
 /** Platform identity client ids for construct tests. */
-export const TEST_PLATFORM_CLIENT_IDS = { inferenceGateway: '00000000-0000-0000-0000-00000000b001', modelSeeder: '00000000-0000-0000-0000-00000000b002', kedaOperator: '00000000-0000-0000-0000-00000000b003', otelCollector: '00000000-0000-0000-0000-00000000b004' } as const;
+export const TEST_PLATFORM_CLIENT_IDS = { inferenceGateway: '00000000-0000-0000-0000-00000000b001', modelSeeder: '00000000-0000-0000-0000-00000000b002', kedaOperator: '00000000-0000-0000-0000-00000000b003', otelCollector: '00000000-0000-0000-0000-00000000b004', databaseBootstrap: '00000000-0000-0000-0000-00000000b005' } as const;
