@@ -52,8 +52,21 @@ interface RenderedContainer {
   readonly lifecycle?: { postStart?: { exec?: { command: string[] } } };
 }
 
-/** The `ollama` container and the volumes of the rendered Deployment of a model. */
-export async function renderedOllamaDeployment(model: ModelId): Promise<{ path: string; container: RenderedContainer; volumes: { name: string; persistentVolumeClaim?: object; emptyDir?: object }[] }> {
+/** An init container of the rendered pod (`wait-for-model`): what runs before the server. */
+interface RenderedInitContainer {
+  readonly name: string;
+  readonly command: string[];
+  readonly env?: { name: string; value?: string }[];
+  readonly volumeMounts?: { name: string; mountPath: string }[];
+}
+
+/** The `ollama` container, the init containers and the volumes of the rendered Deployment of a model. */
+export async function renderedOllamaDeployment(model: ModelId): Promise<{
+  path: string;
+  container: RenderedContainer;
+  initContainers: RenderedInitContainer[];
+  volumes: { name: string; persistentVolumeClaim?: object; emptyDir?: object }[];
+}> {
   const spec = MODEL_CATALOGUE[model];
   if (!spec) throw new Error(`model "${model}" is not in the catalogue (${Object.keys(MODEL_CATALOGUE).join(', ')})`);
   const path = join(REPO_ROOT, 'dist/manifests/cluster-addons', modelPoolNamespace(spec.pool), `deployment-ollama-${spec.slug}.yaml`);
@@ -61,7 +74,7 @@ export async function renderedOllamaDeployment(model: ModelId): Promise<{ path: 
   const pod = doc?.spec?.template?.spec;
   const container = pod?.containers?.find((c: { name: string }) => c.name === 'ollama');
   if (!container) throw new Error(`${path}: no container named "ollama" in the Deployment's pod template`);
-  return { path, container, volumes: pod.volumes ?? [] };
+  return { path, container, initContainers: pod.initContainers ?? [], volumes: pod.volumes ?? [] };
 }
 
 /** Ollama binary built by the project's install script (cached by version). */
@@ -92,7 +105,7 @@ export async function freePort(): Promise<number> {
  */
 export async function startModelServer(opts: ModelServerOptions): Promise<RunningModelServer> {
   const model = opts.model ?? 'llama3:8b';
-  const { path, container, volumes } = await renderedOllamaDeployment(model);
+  const { path, container, initContainers, volumes } = await renderedOllamaDeployment(model);
   const binary = await ollamaBinary();
   const scratch: string[] = [];
   const mounts = new Map<string, string>();
@@ -127,6 +140,19 @@ export async function startModelServer(opts: ModelServerOptions): Promise<Runnin
   env.OLLAMA_HOST = `127.0.0.1:${port}`;
   if (mounts.has('/tmp')) env.TMPDIR = mounts.get('/tmp')!;
   const processEnv = { PATH: `${dirname(binary)}:/usr/bin:/bin`, ...env };
+
+  // The init containers first, as the kubelet runs them (`wait-for-model` returns once the model is
+  // in the store): their command and literal environment as rendered, paths mapped like the server's.
+  for (const init of initContainers) {
+    const initEnv: Record<string, string> = { PATH: '/usr/bin:/bin' };
+    for (const e of init.env ?? []) {
+      if (e.value === undefined) throw new Error(`${path}: env ${e.name} of init container ${init.name} has no literal value`);
+      initEnv[e.name] = mapPath(e.value);
+    }
+    await run(init.command[0]!, init.command.slice(1), { env: initEnv, timeout: 120_000 }).catch((err: Error & { stdout?: string; stderr?: string }) => {
+      throw new Error(`init container ${init.name} of ${path} failed: ${err.stderr || err.message}\n${err.stdout ?? ''}`);
+    });
+  }
 
   const output: string[] = [];
   // Own process group: stop() ends the server and the runner it spawns, nothing else.
