@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- Kubernetes JSON read field by field */
 import { App, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { RELOADER_SECRET_ANNOTATION, reloadOnSecretChange } from '../common/reloader-annotations';
