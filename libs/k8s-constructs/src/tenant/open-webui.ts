@@ -32,6 +32,34 @@ const UPLOADS_SIZE_LIMIT = '8Gi';
  */
 export const OPEN_WEBUI_SEED_COMMAND = `cp -R ${DATA_DIR}/. /seed/ && mkdir -p /seed/static && cp -R /app/backend/open_webui/static/. /seed/static/`;
 
+/** How long the migration Job's `wait-for-database` init container waits for the tenant role, in seconds. */
+export const WAIT_FOR_DATABASE_SECONDS = 900;
+
+/**
+ * What the migration Job's `wait-for-database` init container runs with the image's Python and
+ * psycopg2 (an OpenWebUI dependency): log in with `DATABASE_URL` every 10 s until the role exists and
+ * can connect, at most WAIT_SECONDS. The role and database come from the `platform-db/db-bootstrap`
+ * Job of another Application, so nothing else orders them before this tenant's first migration.
+ * The log line carries PostgreSQL's reason (never the URL, which holds the password).
+ */
+export const OPEN_WEBUI_WAIT_FOR_DATABASE_SCRIPT = [
+  'import os, sys, time',
+  'import psycopg2',
+  "deadline = time.monotonic() + int(os.environ['WAIT_SECONDS'])",
+  'while True:',
+  '    try:',
+  "        psycopg2.connect(os.environ['DATABASE_URL'], connect_timeout=5).close()",
+  "        print('wait-for-database: the tenant role logs in to its database', flush=True)",
+  '        break',
+  '    except psycopg2.OperationalError as error:',
+  "        reason = (str(error).strip().splitlines() or ['no reason given'])[0]",
+  '        if time.monotonic() >= deadline:',
+  "            sys.exit(f'wait-for-database: gave up after {os.environ[\"WAIT_SECONDS\"]} s: {reason}')",
+  "        print(f'wait-for-database: not yet ({reason}); platform-db/db-bootstrap creates the role', flush=True)",
+  '        time.sleep(10)',
+  '',
+].join('\n');
+
 /** Props of {@link OpenWebUI}. */
 export interface OpenWebUIProps {
   /** The tenant served (replica bounds, hostnames, SSO). */
@@ -287,6 +315,18 @@ export class OpenWebUI extends Construct {
           spec: {
             ...podBase,
             restartPolicy: 'Never',
+            initContainers: [
+              {
+                name: 'wait-for-database',
+                image: env.images.openWebUI,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['python3', '-c', OPEN_WEBUI_WAIT_FOR_DATABASE_SCRIPT],
+                env: [fromSecret('DATABASE_URL', 'databaseUrl'), { name: 'WAIT_SECONDS', value: String(WAIT_FOR_DATABASE_SECONDS) }],
+                resources: containerResources(MIGRATION_JOB_SIZE),
+                securityContext: restrictedContainerSecurityContext(),
+                volumeMounts: [secretsMount],
+              },
+            ],
             containers: [
               {
                 name: 'migrate',
