@@ -71,8 +71,9 @@ bench: $(NODE_STAMP) ## Print synth/validate figures for 500 generated tenants (
 bench-sim: $(NODE_STAMP) ## Scale scenario of the simulated AKS: TENANTS tenants (default 300) applied, time to converge, nodes per pool (see docs/benchmarks.md)
 	cd tools/sim-aks && PANAL_SIM_TENANTS=$${TENANTS:-300} ../../node_modules/.bin/vitest run src/scenarios/scale.test.ts
 
-bench-gateway: $(NODE_STAMP) ## Print inference gateway overhead p50/p99 and requests/s (see docs/modelos-y-gpu.md)
+bench-gateway: $(NODE_STAMP) ## Print inference gateway overhead p50/p99 and requests/s, then admitted vs configured limits for 1,000 tenants over 3 replicas sharing a real redis-server (see docs/modelos-y-gpu.md)
 	$(TSX) apps/inference-gateway/scripts/bench-gateway.ts
+	$(TSX) apps/inference-gateway/scripts/bench-shared-limits.ts
 
 usage-report: $(NODE_STAMP) ## Monthly usage and cost per tenant as CSV and JSON: make usage-report INPUT=usage-YYYY-MM.json [OUT=dir]
 	$(TSX) libs/observability/scripts/usage-report.ts --input "$${INPUT:?set INPUT=<usage-YYYY-MM.json> (see docs/observabilidad.md)}" --out "$${OUT:-.out/usage}"
