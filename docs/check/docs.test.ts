@@ -37,6 +37,8 @@ const REQUIRED_SECTIONS: Readonly<Record<string, readonly string[]>> = {
     'Sobrecarga del gateway',
     'Inquilino ruidoso',
     'PR de inquilino erróneo',
+    'Datos dañados de un inquilino',
+    'Pérdida de la región',
   ],
   'docs/diseno/5-seguridad.md': [
     'Fronteras de confianza',
