@@ -71,8 +71,9 @@ export interface PlatformIdentitiesProps {
  *
  * The others get their roles where their resources are: the model seeder Storage Blob Data Reader
  * on the models container (storage stack), the database bootstrap Entra administrator of PostgreSQL
- * (data stack) and Secrets User of each tenant vault (tenants stack), the inference gateway whatever
- * it needs to read tenant keys (tenants stack). Those stacks find the identity with {@link lookupPlatformIdentity}.
+ * (data stack) and Secrets User of each tenant vault (tenants stack), the inference gateway Secrets
+ * User of the gateway keys vault only (tenants stack, GatewayKeysVault). Those stacks find the identity
+ * with {@link lookupPlatformIdentity}.
  * @see https://learn.microsoft.com/azure/aks/workload-identity-overview
  */
 export class PlatformIdentities extends Construct {
