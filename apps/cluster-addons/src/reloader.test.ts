@@ -23,7 +23,9 @@ describe('Reloader in the rendered platform', () => {
   let tenantObjs: any[];
   beforeAll(() => {
     addons = readDir(join(repoRoot, CLUSTER_ADDONS_OUT_DIR, 'reloader'));
-    tenantObjs = readDir(join(repoRoot, 'dist/manifests/tenants'));
+    // Every rendered workload, tenants and platform: one that reads a Secret as an environment variable outside
+    // the watched namespaces would never see a rotation.
+    tenantObjs = [...readDir(join(repoRoot, 'dist/manifests/tenants')), ...readDir(join(repoRoot, CLUSTER_ADDONS_OUT_DIR))];
   });
 
   it('watches exactly the active tenants, the namespaces whose Deployments read synced Secrets as environment variables', () => {
@@ -32,7 +34,7 @@ describe('Reloader in the rendered platform', () => {
     const deployment = addons.find((o) => o.kind === 'Deployment' && o.metadata.namespace === RELOADER_NAMESPACE);
     const arg: string = deployment.spec.template.spec.containers[0].args.find((a: string) => a.startsWith('--namespaces='));
     expect(arg.slice('--namespaces='.length).split(',')).toEqual(active);
-    const readers = tenantObjs.filter((o) => o.kind === 'Deployment' && o.spec.template.spec.containers.some((c: any) => (c.env ?? []).some((e: any) => e.valueFrom?.secretKeyRef)));
+    const readers = tenantObjs.filter((o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && o.spec.template.spec.containers.some((c: any) => (c.env ?? []).some((e: any) => e.valueFrom?.secretKeyRef)));
     expect([...new Set(readers.map((d) => d.metadata.namespace))].sort()).toEqual(active);
     for (const d of readers) {
       const read = new Set<string>(d.spec.template.spec.containers.flatMap((c: any) => (c.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.valueFrom.secretKeyRef.name)));
