@@ -21,7 +21,9 @@ export function platformNames(env: InfraEnvironment) {
   return {
     resourceGroup: (stack: StackName) => `rg-${p}-${stack}`,
     vnet: `vnet-${p}`,
-    subnets: { aksNodes: 'snet-aks-nodes', postgres: 'snet-postgres', privateEndpoints: 'snet-private-endpoints', gateway: 'snet-agc' },
+    // Azure requires the firewall's subnet to be named exactly AzureFirewallSubnet.
+    subnets: { aksNodes: 'snet-aks-nodes', postgres: 'snet-postgres', privateEndpoints: 'snet-private-endpoints', gateway: 'snet-agc', firewall: 'AzureFirewallSubnet' },
+    egressFirewall: `afw-${p}`,
     privateDnsZones: {
       postgres: `${p}.private.postgres.database.azure.com`,
       keyVault: 'privatelink.vaultcore.azure.net',

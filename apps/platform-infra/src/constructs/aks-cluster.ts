@@ -110,6 +110,8 @@ export class AksCluster extends Construct {
         networkDataPlane: 'cilium',
         networkPolicy: 'cilium',
         loadBalancerSku: 'standard',
+        // The node subnet's default route goes to the egress firewall (network stack): no public outbound IP.
+        outboundType: 'userDefinedRouting',
         podCidr: props.podCidr,
         serviceCidr: props.serviceCidr,
         dnsServiceIp: dnsServiceIp(props.serviceCidr),

@@ -29,7 +29,7 @@ interface InboundAllow {
 
 /**
  * The environment's virtual network: one subnet per tier (AKS nodes, PostgreSQL delegated subnet,
- * private endpoints, Application Gateway for Containers), an NSG on every subnet that admits only
+ * private endpoints, Application Gateway for Containers, egress firewall), an NSG on every subnet but the firewall's that admits only
  * what that tier serves, and the private DNS zones (linked to the VNet) that private access needs.
  * @see https://learn.microsoft.com/azure/aks/concepts-network-azure-cni-overlay
  * @see https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-networking-private
@@ -38,7 +38,7 @@ export class PlatformNetwork extends Construct {
   /** The VNet. */
   public readonly vnet: VirtualNetwork;
   /** Subnets by role. */
-  public readonly subnets: Readonly<Record<'aksNodes' | 'postgres' | 'privateEndpoints' | 'gateway', Subnet>>;
+  public readonly subnets: Readonly<Record<'aksNodes' | 'postgres' | 'privateEndpoints' | 'gateway' | 'firewall', Subnet>>;
   /** Private DNS zones by role. */
   public readonly dnsZones: Readonly<Record<'postgres' | 'keyVault' | 'blob' | 'file', PrivateDnsZone>>;
   private readonly subnetNames: PlatformNames['subnets'];
@@ -69,6 +69,8 @@ export class PlatformNetwork extends Construct {
       gateway: subnet('gateway', net.gatewaySubnetCidr, {
         delegation: [{ name: 'agc', serviceDelegation: { name: 'Microsoft.ServiceNetworking/trafficControllers', actions: ['Microsoft.Network/virtualNetworks/subnets/join/action'] } }],
       }),
+      // No NSG: Azure does not support one on AzureFirewallSubnet; the firewall is the control.
+      firewall: subnet('firewall', net.firewallSubnetCidr),
     };
 
     const nodes = net.aksNodesSubnetCidr;
@@ -97,7 +99,7 @@ export class PlatformNetwork extends Construct {
   }
 
   /** An NSG on the subnet: the given TCP allows, then deny every other inbound flow from the VNet. */
-  private protect(key: keyof PlatformNetwork['subnets'], rg: ResourceGroup, allows: readonly InboundAllow[]): void {
+  private protect(key: Exclude<keyof PlatformNetwork['subnets'], 'firewall'>, rg: ResourceGroup, allows: readonly InboundAllow[]): void {
     const nsg = new NetworkSecurityGroup(this, `nsg-${key}`, { name: `nsg-${this.subnetNames[key]}`, resourceGroupName: rg.name, location: rg.location });
     allows.forEach((a, i) =>
       new NetworkSecurityRule(this, `nsg-${key}-${a.name}`, {

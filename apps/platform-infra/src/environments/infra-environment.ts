@@ -22,6 +22,8 @@ export interface NetworkSettings {
   readonly privateEndpointsSubnetCidr: string;
   /** Subnet delegated to Application Gateway for Containers (edge). */
   readonly gatewaySubnetCidr: string;
+  /** `AzureFirewallSubnet` of the egress firewall (at least /26). */
+  readonly firewallSubnetCidr: string;
   /** Overlay pod range (must not overlap the VNet). */
   readonly podCidr: string;
   /** Kubernetes Service range (must not overlap the VNet nor the pods). */

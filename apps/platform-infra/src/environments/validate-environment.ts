@@ -41,7 +41,7 @@ export function validateInfraEnvironment(env: InfraEnvironment): void {
   const cidrs = Object.entries(net) as [keyof typeof net, string][];
   for (const [key, value] of cidrs) must(!!parseCidr(value), `network.${key}`, 'be a canonical IPv4 CIDR such as 10.0.0.0/24', value);
   if (cidrs.every(([, v]) => parseCidr(v))) {
-    const subnets = ['aksNodesSubnetCidr', 'postgresSubnetCidr', 'privateEndpointsSubnetCidr', 'gatewaySubnetCidr'] as const;
+    const subnets = ['aksNodesSubnetCidr', 'postgresSubnetCidr', 'privateEndpointsSubnetCidr', 'gatewaySubnetCidr', 'firewallSubnetCidr'] as const;
     for (const s of subnets) must(cidrContains(net.vnetCidr, net[s]), `network.${s}`, `lie inside network.vnetCidr ${net.vnetCidr}`, net[s]);
     subnets.forEach((a, i) =>
       subnets.slice(i + 1).forEach((b) => must(!cidrsOverlap(net[a], net[b]), `network.${b}`, `not overlap network.${a} ${net[a]}`, net[b])),

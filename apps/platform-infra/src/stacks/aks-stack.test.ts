@@ -30,6 +30,10 @@ describe('AksStack', () => {
     });
   });
 
+  it('leaves only through the egress firewall: user-defined routing, no outbound public IP of its own', () => {
+    expect(synth).toHaveResourceWithProperties(KubernetesCluster, { network_profile: expect.objectContaining({ outbound_type: 'userDefinedRouting' }) });
+  });
+
   it('enables OIDC issuer, workload identity, Secrets Store CSI with 2-minute rotation, KEDA and managed Prometheus metrics', () => {
     expect(synth).toHaveResourceWithProperties(KubernetesCluster, {
       oidc_issuer_enabled: true,

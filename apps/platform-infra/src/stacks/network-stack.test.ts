@@ -16,7 +16,7 @@ describe('NetworkStack', () => {
 
   it('creates the VNet and one subnet per tier, with no implicit outbound access', () => {
     expect(synth).toHaveResourceWithProperties(VirtualNetwork, { name: 'vnet-pnlprd', address_space: ['10.20.0.0/16'] });
-    for (const [name, cidr] of [['snet-aks-nodes', '10.20.0.0/20'], ['snet-postgres', '10.20.16.0/24'], ['snet-private-endpoints', '10.20.17.0/24'], ['snet-agc', '10.20.18.0/24']]) {
+    for (const [name, cidr] of [['snet-aks-nodes', '10.20.0.0/20'], ['snet-postgres', '10.20.16.0/24'], ['snet-private-endpoints', '10.20.17.0/24'], ['snet-agc', '10.20.18.0/24'], ['AzureFirewallSubnet', '10.20.19.0/26']]) {
       expect(synth).toHaveResourceWithProperties(Subnet, { name, address_prefixes: [cidr], default_outbound_access_enabled: false });
     }
   });
@@ -28,7 +28,7 @@ describe('NetworkStack', () => {
     });
   });
 
-  it('puts an NSG on every subnet, ending in a deny of VNet inbound traffic', () => {
+  it('puts an NSG on every subnet but the firewall\'s (Azure allows none there), ending in a deny of VNet inbound traffic', () => {
     expect(resourcesOf(json, SubnetNetworkSecurityGroupAssociation.tfResourceType)).toHaveLength(4);
     const denies = resourcesOf(json, 'azurerm_network_security_rule').filter((r) => r.access === 'Deny');
     expect(denies).toHaveLength(4);

@@ -4,6 +4,9 @@
 export * as applicationInsights from './application-insights';
 export * as dashboardGrafana from './dashboard-grafana';
 export * as federatedIdentityCredential from './federated-identity-credential';
+export * as firewall from './firewall';
+export * as firewallPolicy from './firewall-policy';
+export * as firewallPolicyRuleCollectionGroup from './firewall-policy-rule-collection-group';
 export * as keyVault from './key-vault';
 export * as keyVaultSecret from './key-vault-secret';
 export * as kubernetesCluster from './kubernetes-cluster';
@@ -26,13 +29,16 @@ export * as postgresqlFlexibleServerDatabase from './postgresql-flexible-server-
 export * as privateDnsZone from './private-dns-zone';
 export * as privateDnsZoneVirtualNetworkLink from './private-dns-zone-virtual-network-link';
 export * as privateEndpoint from './private-endpoint';
+export * as publicIp from './public-ip';
 export * as resourceGroup from './resource-group';
 export * as roleAssignment from './role-assignment';
+export * as routeTable from './route-table';
 export * as storageAccount from './storage-account';
 export * as storageContainer from './storage-container';
 export * as storageShare from './storage-share';
 export * as subnet from './subnet';
 export * as subnetNetworkSecurityGroupAssociation from './subnet-network-security-group-association';
+export * as subnetRouteTableAssociation from './subnet-route-table-association';
 export * as userAssignedIdentity from './user-assigned-identity';
 export * as virtualNetwork from './virtual-network';
 export * as dataAzurermClientConfig from './data-azurerm-client-config';
