@@ -1,4 +1,4 @@
-import { databaseBootstrapIdentityName, type TenantIdentities } from '@panal/tenant-config';
+import { containerRegistryName, databaseBootstrapIdentityName, type TenantIdentities } from '@panal/tenant-config';
 import type { InfraEnvironment } from './environments/infra-environment';
 
 /** Key of a platform identity in `platformClientIds` of `environments/<env>/tenant-identities.yaml`. */
@@ -29,9 +29,12 @@ export function platformNames(env: InfraEnvironment) {
       keyVault: 'privatelink.vaultcore.azure.net',
       blob: 'privatelink.blob.core.windows.net',
       file: 'privatelink.file.core.windows.net',
+      containerRegistry: 'privatelink.azurecr.io',
     },
     aksCluster: `aks-${p}`,
     aksIdentity: `id-${p}-aks`,
+    /** The registry every image comes from (the manifests derive the same name from the environment). */
+    containerRegistry: containerRegistryName(p),
     postgresServer: `psql-${p}`,
     platformKeyVault: `kv-${p}-platform`,
     logAnalytics: `log-${p}`,

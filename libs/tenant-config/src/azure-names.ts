@@ -50,3 +50,11 @@ export const GATEWAY_KEY_HASH_SECRET_PREFIX = 'gateway-key-sha256-';
 export function databaseBootstrapIdentityName(namePrefix: string): string {
   return `id-${namePrefix}-db-bootstrap`;
 }
+
+/**
+ * Name of the platform's Azure Container Registry (5-50 letters and digits, globally unique): every
+ * image of the environment is `<name>.azurecr.io/...` and the aks stack creates it under this name.
+ */
+export function containerRegistryName(namePrefix: string): string {
+  return `${namePrefix}acr`;
+}

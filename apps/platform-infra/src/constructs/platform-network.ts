@@ -40,7 +40,7 @@ export class PlatformNetwork extends Construct {
   /** Subnets by role. */
   public readonly subnets: Readonly<Record<'aksNodes' | 'postgres' | 'privateEndpoints' | 'gateway' | 'firewall', Subnet>>;
   /** Private DNS zones by role. */
-  public readonly dnsZones: Readonly<Record<'postgres' | 'keyVault' | 'blob' | 'file', PrivateDnsZone>>;
+  public readonly dnsZones: Readonly<Record<'postgres' | 'keyVault' | 'blob' | 'file' | 'containerRegistry', PrivateDnsZone>>;
   private readonly subnetNames: PlatformNames['subnets'];
 
   constructor(scope: Construct, id: string, props: PlatformNetworkProps) {
@@ -95,7 +95,7 @@ export class PlatformNetwork extends Construct {
       });
       return z;
     };
-    this.dnsZones = { postgres: zone('postgres'), keyVault: zone('keyVault'), blob: zone('blob'), file: zone('file') };
+    this.dnsZones = { postgres: zone('postgres'), keyVault: zone('keyVault'), blob: zone('blob'), file: zone('file'), containerRegistry: zone('containerRegistry') };
   }
 
   /** An NSG on the subnet: the given TCP allows, then deny every other inbound flow from the VNet. */

@@ -11,8 +11,8 @@ export interface PrivateEndpointForProps {
   readonly name: string;
   /** Resource the endpoint connects to. */
   readonly resourceId: string;
-  /** Sub-resource (`vault`, `blob`, `file`). */
-  readonly subresource: 'vault' | 'blob' | 'file';
+  /** Sub-resource (`vault`, `blob`, `file`, `registry`). */
+  readonly subresource: 'vault' | 'blob' | 'file' | 'registry';
   /** Private endpoints subnet. */
   readonly subnetId: string;
   /** Private DNS zone that resolves the resource's name to the endpoint. */

@@ -7,12 +7,18 @@ import { ClusterMonitoring } from '../constructs/cluster-monitoring';
 import { PanalStack } from '../constructs/panal-stack';
 import { PlatformIdentities } from '../constructs/platform-identities';
 import { PlatformLookups } from '../constructs/platform-lookups';
+import { PrivateContainerRegistry } from '../constructs/private-container-registry';
 import type { InfraEnvironment } from '../environments/infra-environment';
 
-/** AKS stack: the cluster, its pools (from `@panal/platform-model`) and its monitoring wiring. */
+/**
+ * AKS stack: the cluster, its pools (from `@panal/platform-model`), its monitoring wiring, the
+ * platform workload identities and the container registry its kubelet pulls from.
+ */
 export class AksStack extends PanalStack {
   /** The cluster. */
   public readonly aks: AksCluster;
+  /** The registry every image comes from. */
+  public readonly registry: PrivateContainerRegistry;
   /** Workload identities of the platform's own ServiceAccounts (`platformClientIds`). */
   public readonly platformIdentities: PlatformIdentities;
 
@@ -33,6 +39,13 @@ export class AksStack extends PanalStack {
       serviceCidr: env.network.serviceCidr,
       logAnalyticsWorkspaceId: logs.id,
       directoryTenantId: env.directoryTenantId,
+    });
+    this.registry = new PrivateContainerRegistry(this, 'registry', {
+      resourceGroup: this.resourceGroup,
+      name: n.containerRegistry,
+      privateEndpointSubnetId: lookups.subnet('privateEndpoints').id,
+      privateDnsZoneId: lookups.dnsZone('containerRegistry').id,
+      pullers: { kubelet: this.aks.cluster.kubeletIdentity.objectId },
     });
     new ClusterMonitoring(this, 'monitoring', {
       resourceGroup: this.resourceGroup,

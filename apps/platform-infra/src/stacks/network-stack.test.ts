@@ -36,7 +36,7 @@ describe('NetworkStack', () => {
   });
 
   it('creates and links the private DNS zones that private access needs', () => {
-    for (const name of ['pnlprd.private.postgres.database.azure.com', 'privatelink.vaultcore.azure.net', 'privatelink.blob.core.windows.net', 'privatelink.file.core.windows.net']) {
+    for (const name of ['pnlprd.private.postgres.database.azure.com', 'privatelink.vaultcore.azure.net', 'privatelink.blob.core.windows.net', 'privatelink.file.core.windows.net', 'privatelink.azurecr.io']) {
       expect(synth).toHaveResourceWithProperties(PrivateDnsZone, { name });
     }
     expect(resourcesOf(json, 'azurerm_private_dns_zone_virtual_network_link').every((l) => l.registration_enabled === false)).toBe(true);

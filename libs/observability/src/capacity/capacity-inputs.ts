@@ -99,10 +99,10 @@ export const PREMIUM_WARM_HOURS_PER_DAY: CapacityInput = { value: 11, kind: 'man
 /**
  * The fixed platform bill in prod without the `cpu` nodes, the GPUs and telemetry ingestion, USD/month:
  * the rows of docs/costes-infraestructura.md (AKS control plane, `system` pool, PostgreSQL with zone HA
- * and storage, Files, Blob, platform private endpoints, Grafana, the egress Azure Firewall with its public IP).
+ * and storage, Files, Blob, platform private endpoints, Grafana, the egress Azure Firewall with its public IP, the Premium container registry).
  */
 export const PLATFORM_BASE_USD_PER_MONTH: CapacityInput = {
-  value: 73 + 504 + 526 + 59 + 410 + 10 + 37 + 66 + 917,
+  value: 73 + 504 + 526 + 59 + 410 + 10 + 44 + 66 + 917 + 51,
   kind: 'list-price',
   source: 'docs/costes-infraestructura.md, prod table (every row except the `cpu` and GPU pools)',
 };
