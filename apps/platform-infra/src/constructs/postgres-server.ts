@@ -4,6 +4,7 @@ import { PostgresqlFlexibleServerConfiguration } from '../imports/azurerm/postgr
 import type { ResourceGroup } from '../imports/azurerm/resource-group/index.js';
 import { Construct } from 'constructs';
 import type { PostgresSettings } from '../environments/infra-environment';
+import { postgresConnectionBudget } from '../environments/postgres-connections';
 import { skipCheckov } from './checkov-skip';
 
 /** Props of {@link PostgresServer}. */
@@ -26,15 +27,13 @@ export interface PostgresServerProps {
   readonly logAnalyticsWorkspaceId: string;
 }
 
-/** Server parameters the platform depends on, by name. */
+/** Server parameters the platform depends on, by name (PgBouncer's pool sizes come from {@link postgresConnectionBudget}). */
 export const POSTGRES_SERVER_PARAMETERS: Readonly<Record<string, string>> = {
   // OpenWebUI uses pgvector (VECTOR_DB=pgvector): the extension must be allow-listed before CREATE EXTENSION.
   'azure.extensions': 'VECTOR',
   // Built-in PgBouncer on 6432, transaction pooling: replicas × tenants would exceed max_connections otherwise.
   'pgbouncer.enabled': 'true',
   'pgbouncer.pool_mode': 'transaction',
-  'pgbouncer.default_pool_size': '20',
-  'pgbouncer.max_client_conn': '5000',
   // PgBouncer metrics (client_connections_waiting…) for the saturation alert (libs/observability AZURE_METRIC_ALERTS).
   'metrics.pgbouncer_diagnostics': 'on',
   log_checkpoints: 'on',
@@ -88,7 +87,9 @@ export class PostgresServer extends Construct {
     if (!s.geoRedundantBackup) {
       skipCheckov(this.server, 'CKV_AZURE_136', 'geo-redundant backup is off only where the environment says so (dev); prod enables it and a test asserts that');
     }
-    for (const [name, value] of Object.entries(POSTGRES_SERVER_PARAMETERS).sort(([a], [b]) => a.localeCompare(b))) {
+    const budget = postgresConnectionBudget(s);
+    const parameters = { ...POSTGRES_SERVER_PARAMETERS, 'pgbouncer.default_pool_size': String(budget.defaultPoolSize), 'pgbouncer.max_client_conn': String(budget.maxClientConn) };
+    for (const [name, value] of Object.entries(parameters).sort(([a], [b]) => a.localeCompare(b))) {
       new PostgresqlFlexibleServerConfiguration(this, `parameter-${name}`, { name, serverId: this.server.id, value });
     }
     new MonitorDiagnosticSetting(this, 'diagnostics', {

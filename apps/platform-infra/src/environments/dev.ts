@@ -34,6 +34,7 @@ export const DEV: InfraEnvironment = {
     highAvailability: 'Disabled',
     backupRetentionDays: 7,
     geoRedundantBackup: false,
+    tenantCapacity: 50,
   },
   modelStorage: { nfsShareGiB: 1024, largestModelGiB: 40, maxModelLoadMinutes: 4 },
   gitops: { ...PROD.gitops, revision: 'main', argocdHostname: 'argocd.dev.panal.example.com' },

@@ -70,6 +70,13 @@ export interface PostgresSettings {
   readonly backupRetentionDays: number;
   /** Copy backups to the paired region. */
   readonly geoRedundantBackup: boolean;
+  /**
+   * Tenants this server is sized for: PgBouncer's pool per tenant comes from it
+   * (`postgresConnectionBudget`), and the tenants stack refuses more (shard to a second server).
+   */
+  readonly tenantCapacity: number;
+  /** Server connections kept out of PgBouncer's pools for the platform (db-bootstrap, restores, operators). */
+  readonly platformReservedConnections: number;
 }
 
 /** Central model store. */

@@ -22,7 +22,8 @@ export const PROD: InfraEnvironment = {
     adminGroupObjectIds: ['00000000-0000-0000-0000-0000000000ad'],
   },
   postgres: {
-    skuName: 'GP_Standard_D4ds_v5',
+    // 8 vCores: the smallest size whose 3,437 connections give 1,000 tenants 3 server connections each (postgres-connections.ts).
+    skuName: 'GP_Standard_D8ds_v5',
     version: '16',
     storageMiB: 262144,
     highAvailability: 'ZoneRedundant',
@@ -30,6 +31,8 @@ export const PROD: InfraEnvironment = {
     standbyZone: '2',
     backupRetentionDays: 35,
     geoRedundantBackup: true,
+    tenantCapacity: 1000,
+    platformReservedConnections: 30,
   },
   modelStorage: { nfsShareGiB: 2048, largestModelGiB: 40, maxModelLoadMinutes: 3 },
   gitops: {

@@ -2,6 +2,7 @@ import { DEFAULT_NODE_POOLS, GPU_TAINT, NodePool, poolRole, PoolRole, ZONES } fr
 import { cidrContains, cidrsOverlap, parseCidr } from './cidr';
 import type { InfraEnvironment } from './infra-environment';
 import { modelLoadMinutes, premiumFilesThroughputMiBps } from './model-load-time';
+import { postgresConnectionBudget } from './postgres-connections';
 
 /** Thrown when an environment breaks a rule; lists every broken rule, not only the first. */
 export class InfraEnvironmentError extends Error {
@@ -78,6 +79,12 @@ export function validateInfraEnvironment(env: InfraEnvironment): void {
 
   const pg = env.postgres;
   must(pg.backupRetentionDays >= 7 && pg.backupRetentionDays <= 35, 'postgres.backupRetentionDays', 'be 7-35 days', pg.backupRetentionDays);
+  must(Number.isInteger(pg.platformReservedConnections) && pg.platformReservedConnections >= 5, 'postgres.platformReservedConnections', 'be an integer of at least 5 (db-bootstrap, a restore, an operator)', pg.platformReservedConnections);
+  try {
+    postgresConnectionBudget(pg);
+  } catch (e) {
+    p.push((e as Error).message);
+  }
   must((POSTGRES_STORAGE_SIZES_MIB as readonly number[]).includes(pg.storageMiB), 'postgres.storageMiB', `be one of ${POSTGRES_STORAGE_SIZES_MIB.join(', ')}`, pg.storageMiB);
   must(pg.skuName.startsWith('GP_'), 'postgres.skuName', 'be a General Purpose SKU (GP_…): Burstable has no HA and Memory Optimized is not needed', pg.skuName);
   if (pg.highAvailability === 'ZoneRedundant') must(pg.standbyZone !== pg.primaryZone, 'postgres.standbyZone', `differ from postgres.primaryZone ${pg.primaryZone}`, pg.standbyZone);

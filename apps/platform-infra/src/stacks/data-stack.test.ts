@@ -5,6 +5,7 @@ import { PostgresqlFlexibleServerConfiguration } from '../imports/azurerm/postgr
 import { MonitorMetricAlert } from '../imports/azurerm/monitor-metric-alert/index.js';
 import { describe, expect, it } from 'vitest';
 import { DEV } from '../environments/dev';
+import { postgresConnectionBudget } from '../environments/postgres-connections';
 import { PROD } from '../environments/prod';
 import { resourcesOf, synthStack } from '../testing/synth-stack';
 import { DataStack } from './data-stack';
@@ -18,7 +19,7 @@ describe('DataStack', () => {
   it('is General Purpose with zone-redundant HA: the standby lives in another zone', () => {
     expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServer, {
       name: 'psql-pnlprd',
-      sku_name: 'GP_Standard_D4ds_v5',
+      sku_name: 'GP_Standard_D8ds_v5',
       zone: '1',
       high_availability: { mode: 'ZoneRedundant', standby_availability_zone: '2' },
     });
@@ -40,6 +41,13 @@ describe('DataStack', () => {
     expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServerConfiguration, { name: 'pgbouncer.enabled', value: 'true' });
     expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServerConfiguration, { name: 'pgbouncer.pool_mode', value: 'transaction' });
     expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServerConfiguration, { name: 'azure.extensions', value: 'VECTOR' });
+  });
+
+  it('sizes PgBouncer from the connection budget of the SKU and the tenant capacity (3 server connections for each of 1,000 tenants)', () => {
+    const budget = postgresConnectionBudget(PROD.postgres);
+    expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServerConfiguration, { name: 'pgbouncer.default_pool_size', value: String(budget.defaultPoolSize) });
+    expect(synth).toHaveResourceWithProperties(PostgresqlFlexibleServerConfiguration, { name: 'pgbouncer.max_client_conn', value: String(budget.maxClientConn) });
+    expect(budget.defaultPoolSize * PROD.postgres.tenantCapacity).toBeLessThanOrEqual(budget.maxConnections - 15);
   });
 
   it('sends server logs to Log Analytics', () => {

@@ -89,4 +89,12 @@ describe('TenantsStack', () => {
       expect(added.every((n) => n.startsWith('tenant-initech'))).toBe(true);
     }
   });
+
+  it('refuses more tenants than the server is sized for, saying how to go on', () => {
+    const small = { ...PROD, postgres: { ...PROD.postgres, tenantCapacity: 2 } };
+    expect(() => synthStack((app) => new TenantsStack(app, 'tenants', small, tenants(['acme', 'globex'])))).not.toThrow();
+    expect(() => synthStack((app) => new TenantsStack(app, 'tenants', small, tenants(['acme', 'globex', 'initech'])))).toThrow(
+      /^3 tenants exceed postgres.tenantCapacity 2 of prod: .*shard the rest to a second server$/,
+    );
+  });
 });

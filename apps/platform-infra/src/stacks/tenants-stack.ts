@@ -28,6 +28,13 @@ export class TenantsStack extends PanalStack {
 
   constructor(scope: Construct, id: string, env: InfraEnvironment, tenants: readonly Tenant[]) {
     super(scope, id, { env, stack: 'tenants' });
+    // PgBouncer's pool per tenant is sized for this many (postgres-connections.ts): more would overcommit the server.
+    if (tenants.length > env.postgres.tenantCapacity) {
+      throw new Error(
+        `${tenants.length} tenants exceed postgres.tenantCapacity ${env.postgres.tenantCapacity} of ${env.name}: the server's PgBouncer pools are sized for that many; ` +
+          'raise the capacity within what postgresConnectionBudget allows for the SKU, or shard the rest to a second server',
+      );
+    }
     new RandomProvider(this, 'random');
     const n = this.names;
     const lookups = new PlatformLookups(this, 'lookups', { names: n });

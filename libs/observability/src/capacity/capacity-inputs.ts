@@ -102,7 +102,7 @@ export const PREMIUM_WARM_HOURS_PER_DAY: CapacityInput = { value: 11, kind: 'man
  * and storage, Files, Blob, platform private endpoints, Grafana, the egress Azure Firewall with its public IP, the Premium container registry).
  */
 export const PLATFORM_BASE_USD_PER_MONTH: CapacityInput = {
-  value: 73 + 504 + 526 + 59 + 410 + 10 + 44 + 66 + 917 + 51,
+  value: 73 + 504 + 1051 + 59 + 410 + 10 + 44 + 66 + 917 + 51,
   kind: 'list-price',
   source: 'docs/costes-infraestructura.md, prod table (every row except the `cpu` and GPU pools)',
 };
