@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { dump } from 'js-yaml';
 import { readAksModel, type AksModel } from './aks-model.ts';
+import { AKS_DISK_STORAGE_CLASSES, AzureDiskProvisionerStandIn } from './azure-disk-standin.ts';
 import { autoscalerTemplates, initialNodes, kwokProviderConfig, KWOK_NODE_ANNOTATION } from './node-templates.ts';
 import { autoscalerFlags, flagDuration, NODE_LIFECYCLE, profileByName, readTimings, scaled, type SimProfile, type Timings } from './profile.ts';
 import { kwokConfigYaml } from './stages.ts';
@@ -62,6 +63,9 @@ const writeRecords = (stateDir: string, records: ProcessRecord[]) => writeFileSy
 
 /** A running simulated AKS: a real control plane, kwok nodes shaped like the AKS pools, the autoscaler. */
 export class SimCluster {
+  /** Provisions the disks of AKS's built-in storage classes (stand-in for the Azure Disk CSI driver), while this process runs. */
+  readonly disks: AzureDiskProvisionerStandIn = new AzureDiskProvisionerStandIn(this);
+
   private constructor(
     /** Folder with everything the cluster writes. */
     public readonly stateDir: string,
@@ -190,6 +194,8 @@ export class SimCluster {
     // The pieces AKS puts in place before anything of ours: namespaces Argo CD and add-ons expect, CRDs, nodes.
     await cluster.applyObjects([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } }], 'sim-aks');
     await cluster.installCrds();
+    await cluster.applyObjects([...AKS_DISK_STORAGE_CLASSES], 'sim-aks');
+    cluster.disks.start();
     await cluster.applyObjects(initialNodes(model, toolchain.kubernetesVersion), 'sim-aks');
     await cluster.applyObjects(
       [
@@ -252,6 +258,7 @@ export class SimCluster {
   }
 
   async stop(): Promise<void> {
+    await this.disks.stop();
     await SimCluster.down(this.stateDir);
   }
 
