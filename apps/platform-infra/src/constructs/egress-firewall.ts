@@ -52,6 +52,21 @@ export const EGRESS_ALLOW_LIST: readonly EgressAllowance[] = [
     source: 'https://learn.microsoft.com/azure/aks/outbound-rules-control-egress#azure-monitor-for-containers',
   },
   {
+    destination: '*.ods.opinsights.azure.com',
+    neededBy: 'Container Insights (omsAgent with managed identity) sends logs to Log Analytics',
+    source: 'https://learn.microsoft.com/azure/aks/outbound-rules-control-egress#azure-monitor-for-containers',
+  },
+  {
+    destination: '*.oms.opinsights.azure.com',
+    neededBy: 'Container Insights agent authentication with Log Analytics',
+    source: 'https://learn.microsoft.com/azure/aks/outbound-rules-control-egress#azure-monitor-for-containers',
+  },
+  {
+    destination: '*.monitoring.azure.com',
+    neededBy: 'Container Insights metrics to Azure Monitor',
+    source: 'https://learn.microsoft.com/azure/aks/outbound-rules-control-egress#azure-monitor-for-containers',
+  },
+  {
     destination: '*.handler.control.monitor.azure.com',
     neededBy: 'Azure Monitor agent configuration (data collection rules)',
     source: 'https://learn.microsoft.com/azure/aks/outbound-rules-control-egress#azure-monitor-for-containers',
