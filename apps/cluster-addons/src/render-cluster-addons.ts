@@ -4,6 +4,7 @@ import {
   DATABASE_BOOTSTRAP_NAMESPACE,
   DatabaseBootstrap,
   DefaultDenyPolicies,
+  Edge,
   GpuAdmissionPolicy,
   GpuNodeAgents,
   InferenceGateway,
@@ -113,6 +114,13 @@ export const ADDONS: Readonly<Record<string, AddonBuilder>> = {
     new OtelCollector(chart, 'Collector', { environment, workloadIdentityClientId: identities.platformClientIds.otelCollector });
     new PlatformScrapeTargets(chart, 'ScrapeTargets', { namespace, argocdNamespace: environment.gitops.argocdNamespace });
   },
+  // The edge Gateway every tenant route attaches to, and its certificates (docs/adr/0021-borde-agc-y-certificados.md).
+  edge: (chart, { environment, tenants, identities }) => {
+    const namespace = environment.edge.gatewayNamespace;
+    new PlatformNamespace(chart, 'Namespace', { name: namespace, role: 'platform', podSecurityVersion: POD_SECURITY_VERSION });
+    new DefaultDenyPolicies(chart, 'DefaultDeny', { namespace, allowDns: false });
+    new Edge(chart, 'Edge', { edge: environment.edge, tenants, certManagerClientId: identities.platformClientIds.certManager });
+  },
   // Watches only the namespaces whose workloads read a synced Key Vault Secret as environment
   // variables: every active tenant's (OpenWebUI). No DNS: it reaches the API server by IP.
   reloader: (chart, { environment, tenants }) => {
@@ -132,7 +140,7 @@ export const ADDONS: Readonly<Record<string, AddonBuilder>> = {
 export function renderClusterAddons(options: RenderClusterAddonsOptions): Map<string, string> {
   const { repoRoot, envDir } = options;
   const { environment, identities } = loadEnvironment(envDir, repoRoot);
-  const tenants = loadTenants({ tenantsDir: options.tenantsDir ?? join(repoRoot, TENANTS_DIR), repoRoot, identities });
+  const tenants = loadTenants({ tenantsDir: options.tenantsDir ?? join(repoRoot, TENANTS_DIR), repoRoot, identities, edge: environment.edge });
   const files = new Map<string, string>();
   for (const [folder, build] of Object.entries(ADDONS)) {
     const chart = new Chart(new App(), folder);

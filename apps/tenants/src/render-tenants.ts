@@ -41,7 +41,7 @@ export interface RenderedTenants {
 export function renderTenants(options: RenderTenantsOptions): RenderedTenants {
   const { repoRoot, envDir } = options;
   const { environment, identities } = loadEnvironment(envDir, repoRoot);
-  const tenants = loadTenants({ tenantsDir: options.tenantsDir ?? join(repoRoot, TENANTS_DIR), repoRoot, identities });
+  const tenants = loadTenants({ tenantsDir: options.tenantsDir ?? join(repoRoot, TENANTS_DIR), repoRoot, identities, edge: environment.edge });
   const files = new Map<string, string>();
   for (const tenant of tenants) {
     // One App per tenant: charts are independent, and a shared App makes every toJson() walk all of

@@ -30,11 +30,14 @@ module_dir() {
 imports=(
   "SSCSI config/crd/bases/secrets-store.csi.x-k8s.io_secretproviderclasses.yaml"
   "GATEWAY_API config/crd/standard/gateway.networking.k8s.io_httproutes.yaml"
+  "GATEWAY_API config/crd/standard/gateway.networking.k8s.io_gateways.yaml"
   "ARGOCD manifests/crds/appproject-crd.yaml"
   "ARGOCD manifests/crds/applicationset-crd.yaml"
   "ARGOCD manifests/crds/application-crd.yaml"
   "KEDA config/crd/bases/keda.sh_scaledobjects.yaml"
   "KEDA config/crd/bases/keda.sh_triggerauthentications.yaml"
+  "CERT_MANAGER deploy/crds/cert-manager.io_certificates.yaml"
+  "CERT_MANAGER deploy/crds/cert-manager.io_clusterissuers.yaml"
   "PROMETHEUS_OPERATOR example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml azmonitoring.coreos.com"
 )
 

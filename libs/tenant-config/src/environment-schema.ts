@@ -56,7 +56,31 @@ export const environmentSchema = z.strictObject({
   edge: z.strictObject({
     gatewayName: z.string().regex(DNS_LABEL).describe('Gateway API Gateway that terminates TLS for tenant hostnames.'),
     gatewayNamespace: z.string().regex(DNS_LABEL),
-    gatewayListener: z.string().regex(DNS_LABEL).describe('Listener (sectionName) of the Gateway that tenant routes attach to.'),
+    gatewayListener: z
+      .string()
+      .regex(DNS_LABEL)
+      .describe('HTTPS listener (sectionName) of the Gateway for hostnames under tenantDomain, served by one wildcard certificate.'),
+    tenantDomain: z
+      .string()
+      .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { message: 'must be a lower-case DNS domain such as chat.example.com' })
+      .describe(
+        'Platform DNS zone of tenant hostnames: <label>.<tenantDomain> is served by the wildcard certificate *.<tenantDomain>; any other hostname is a custom domain with its own listener and certificate.',
+      ),
+    applicationGatewayId: z
+      .string()
+      .regex(/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.ServiceNetworking\/trafficControllers\/[^/]+$/, {
+        message: 'must be the resource id of an Application Gateway for Containers (Microsoft.ServiceNetworking/trafficControllers)',
+      })
+      .describe('Application Gateway for Containers the Gateway is bound to (bring-your-own deployment): aks stack output edge.application_gateway_id.'),
+    frontendName: z.string().regex(DNS_LABEL).describe('Frontend of the Application Gateway for Containers the Gateway listens on: aks stack output edge.frontend_name.'),
+    acme: z
+      .strictObject({
+        server: z.url({ protocol: /^https$/, message: 'must be an https URL' }).describe('ACME directory (Let\'s Encrypt production by default in the example).'),
+        email: z.email({ message: 'must be an e-mail address' }).describe('Contact of the ACME account: expiry warnings reach it.'),
+        dnsZoneSubscriptionId: z.string().regex(GUID, { message: 'must be a lower-case GUID' }).describe('Subscription of the Azure DNS zone tenantDomain (DNS-01 for the wildcard).'),
+        dnsZoneResourceGroup: z.string().min(1).describe('Resource group of the Azure DNS zone tenantDomain.'),
+      })
+      .describe('How cert-manager obtains certificates: DNS-01 in Azure DNS for the wildcard, HTTP-01 through the Gateway for custom domains.'),
     sourceCidrs: z
       .array(cidr)
       .min(1)
@@ -148,6 +172,16 @@ export const tenantIdentitiesSchema = z.strictObject({
         .regex(GUID, { message: 'must be a lower-case GUID' })
         .optional()
         .describe('Federated with kube-system/keda-operator; Monitoring Data Reader on the Azure Monitor workspace.'),
+      albController: z
+        .string()
+        .regex(GUID, { message: 'must be a lower-case GUID' })
+        .optional()
+        .describe('Federated with azure-alb-system/alb-controller-sa; configures Application Gateway for Containers (the edge).'),
+      certManager: z
+        .string()
+        .regex(GUID, { message: 'must be a lower-case GUID' })
+        .optional()
+        .describe('Federated with cert-manager/cert-manager; writes ACME DNS-01 records in the tenant DNS zone.'),
     })
     .default({}),
 });

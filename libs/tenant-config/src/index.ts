@@ -13,3 +13,4 @@ export * from './testing/tenant-fixtures';
 export * from './models';
 export * from './inference-gateway-config';
 export * from './db-bootstrap-sql';
+export * from './edge-hostnames';

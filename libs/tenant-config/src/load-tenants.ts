@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ConfigError, type ConfigProblem } from './config-error';
-import type { TenantIdentities } from './environment-schema';
+import { edgeHostnameKind, MAX_CUSTOM_HOSTNAMES } from './edge-hostnames';
+import type { Environment, TenantIdentities } from './environment-schema';
 import { tenantFootprint } from './sizing';
 import { tenantNamespace, type Tenant } from './tenant';
 import { tenantFileSchema, type TenantFile } from './tenant-schema';
@@ -22,6 +23,12 @@ export interface LoadTenantsOptions {
   readonly repoRoot: string;
   /** Identity client ids from platform-infra; tenants without one are `provisioning`. */
   readonly identities: Pick<TenantIdentities, 'clientIds'>;
+  /**
+   * The edge the hostnames must fit: each is one label under the tenant domain (wildcard certificate)
+   * or a custom domain (own listener), and the custom ones fit in one Gateway's listeners.
+   * @default not checked (the Azure side renders no routes)
+   */
+  readonly edge?: Pick<Environment['edge'], 'tenantDomain'>;
 }
 
 /**
@@ -68,6 +75,7 @@ export function loadTenants(options: LoadTenantsOptions): Tenant[] {
   }
 
   problems.push(...crossTenantProblems(loaded));
+  if (options.edge) problems.push(...edgeHostnameProblems(loaded, options.edge.tenantDomain));
   if (problems.length > 0) throw new ConfigError(problems);
   return loaded.map(({ file, data }) => resolveTenant(file, data, options.identities)).sort((a, b) => a.id.localeCompare(b.id));
 }
@@ -94,6 +102,36 @@ function crossTenantProblems(loaded: readonly { file: string; folder: string; da
     });
 
     problems.push(...quotaFitsScaleOut(file, data));
+  }
+  return problems;
+}
+
+/**
+ * Every hostname must have a certificate at the edge: one label under the tenant domain (the
+ * wildcard) or a custom domain, which takes one of the Gateway's listeners.
+ */
+function edgeHostnameProblems(loaded: readonly { file: string; data: TenantFile }[], tenantDomain: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  let customCount = 0;
+  for (const { file, data } of loaded) {
+    data.hostnames.forEach((host, i) => {
+      const kind = edgeHostnameKind(host, tenantDomain);
+      if (kind === 'invalid') {
+        problems.push({
+          file,
+          field: `hostnames[${i}]`,
+          value: host,
+          rule: `must be exactly one label under ${tenantDomain} (the wildcard certificate *.${tenantDomain} covers one label only), or a domain outside ${tenantDomain}`,
+        });
+      } else if (kind === 'custom' && ++customCount > MAX_CUSTOM_HOSTNAMES) {
+        problems.push({
+          file,
+          field: `hostnames[${i}]`,
+          value: host,
+          rule: `does not fit the edge Gateway: custom domains take one listener each and ${MAX_CUSTOM_HOSTNAMES} are already in use (docs/adr/0021-borde-agc-y-certificados.md)`,
+        });
+      }
+    });
   }
   return problems;
 }

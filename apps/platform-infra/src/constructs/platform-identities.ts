@@ -29,6 +29,12 @@ export const PLATFORM_SERVICE_ACCOUNTS: Readonly<Record<PlatformIdentityKey, Ser
   modelSeeder: { namespace: 'model-store', name: MODEL_SEEDER_SERVICE_ACCOUNT },
   otelCollector: { namespace: 'observability', name: 'otel-collector' },
   databaseBootstrap: { namespace: DATABASE_BOOTSTRAP_NAMESPACE, name: DATABASE_BOOTSTRAP_NAME },
+  // The ALB controller chart runs as azure-alb-system/alb-controller-sa (fixed by the chart).
+  // @see https://learn.microsoft.com/azure/application-gateway/for-containers/quickstart-deploy-application-gateway-for-containers-alb-controller
+  albController: { namespace: 'azure-alb-system', name: 'alb-controller-sa' },
+  // cert-manager's controller ServiceAccount in its chart's default release (namespace cert-manager).
+  // @see https://cert-manager.io/docs/configuration/acme/dns01/azuredns/
+  certManager: { namespace: 'cert-manager', name: 'cert-manager' },
 };
 
 /** Platform identity keys in a fixed order (construct ids and outputs are API). */

@@ -8,6 +8,12 @@ export interface PlatformAppProjectProps {
   /** The only repository platform Applications may come from. */
   readonly repoUrl: string;
   /**
+   * Pinned third-party Helm chart repositories platform Applications may also come from
+   * (the edge controllers).
+   * @default none
+   */
+  readonly chartRepositories?: readonly string[];
+  /**
    * Name of the project.
    * @default 'platform'
    */
@@ -30,7 +36,7 @@ export class PlatformAppProject extends Construct {
       metadata: { name: this.name, namespace: props.argocdNamespace },
       spec: {
         description: 'Shared platform services and Argo CD itself.',
-        sourceRepos: [props.repoUrl],
+        sourceRepos: [props.repoUrl, ...(props.chartRepositories ?? [])],
         destinations: [{ server: 'https://kubernetes.default.svc', namespace: '*' }],
         clusterResourceWhitelist: [{ group: '*', kind: '*' }],
         orphanedResources: { warn: false },

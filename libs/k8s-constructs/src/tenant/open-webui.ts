@@ -149,6 +149,10 @@ export class OpenWebUI extends Construct {
       { name: 'THREAD_POOL_SIZE', value: String(props.threadPoolSize ?? 40) },
       { name: 'WEBUI_URL', value: `https://${primaryHost}` },
       { name: 'WEBUI_NAME', value: tenant.displayName },
+      // Users reach OpenWebUI only over HTTPS (the edge terminates TLS and redirects port 80): the
+      // session and auth cookies carry Secure, so a browser never sends them over plain HTTP.
+      { name: 'WEBUI_SESSION_COOKIE_SECURE', value: 'true' },
+      { name: 'WEBUI_AUTH_COOKIE_SECURE', value: 'true' },
       // Websockets and shared state across replicas.
       { name: 'ENABLE_WEBSOCKET_SUPPORT', value: 'true' },
       { name: 'WEBSOCKET_MANAGER', value: 'redis' },

@@ -1,4 +1,4 @@
-import type { Environment, Tenant } from '@panal/tenant-config';
+import { customHostnameListener, edgeHostnameKind, type Environment, type Tenant } from '@panal/tenant-config';
 import { Construct } from 'constructs';
 import { appLabels } from '../common/labels';
 import { syncWave, SyncWave } from '../common/sync-waves';
@@ -15,9 +15,12 @@ export interface TenantRouteProps {
 
 /**
  * Gateway API HTTPRoute from the tenant's hostnames to its OpenWebUI, attached to the shared edge
- * Gateway (Application Gateway for Containers), which terminates TLS. The Gateway's listener admits
- * routes only from namespaces labelled as tenants.
+ * Gateway (Application Gateway for Containers), which terminates TLS: hostnames under the tenant
+ * domain through the wildcard `https` listener, each custom domain through its own listener (which
+ * admits only this tenant's namespace). The route lists every hostname; each listener serves the
+ * ones that match it.
  * @see https://learn.microsoft.com/azure/application-gateway/for-containers/overview
+ * @see https://gateway-api.sigs.k8s.io/reference/spec/#httproutespec (hostnames intersect listener hostnames)
  */
 export class TenantRoute extends Construct {
   constructor(scope: Construct, id: string, props: TenantRouteProps) {
@@ -27,9 +30,13 @@ export class TenantRoute extends Construct {
     new HttpRoute(this, 'Resource', {
       metadata: { name: web.name, namespace: tenant.namespace, labels: appLabels(web.name, 'route'), annotations: syncWave(SyncWave.routes) },
       spec: {
-        parentRefs: [
-          { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: environment.edge.gatewayName, namespace: environment.edge.gatewayNamespace, sectionName: environment.edge.gatewayListener },
-        ],
+        parentRefs: edgeListeners(tenant, environment.edge).map((sectionName) => ({
+          group: 'gateway.networking.k8s.io',
+          kind: 'Gateway',
+          name: environment.edge.gatewayName,
+          namespace: environment.edge.gatewayNamespace,
+          sectionName,
+        })),
         hostnames: [...tenant.hostnames],
         rules: [
           {
@@ -40,4 +47,11 @@ export class TenantRoute extends Construct {
       },
     });
   }
+}
+
+/** The edge listeners a tenant's hostnames attach to: the wildcard listener if any is under the tenant domain, then one per custom domain. */
+export function edgeListeners(tenant: Pick<Tenant, 'id' | 'hostnames'>, edge: Pick<Environment['edge'], 'gatewayListener' | 'tenantDomain'>): string[] {
+  const custom = tenant.hostnames.filter((h) => edgeHostnameKind(h, edge.tenantDomain) === 'custom').map((h) => customHostnameListener(tenant.id, h));
+  const platform = tenant.hostnames.some((h) => edgeHostnameKind(h, edge.tenantDomain) === 'platform') ? [edge.gatewayListener] : [];
+  return [...platform, ...custom];
 }

@@ -12,7 +12,21 @@ export const TEST_ENVIRONMENT: Environment = {
     uploadsStorageAccount: 'pnltestuploads',
   },
   network: { postgresSubnetCidr: '10.20.16.0/24', privateEndpointsSubnetCidr: '10.20.17.0/24', apiServerCidr: '10.20.0.0/20' },
-  edge: { gatewayName: 'edge', gatewayNamespace: 'gateway-system', gatewayListener: 'https', sourceCidrs: ['10.20.18.0/24'] },
+  edge: {
+    gatewayName: 'edge',
+    gatewayNamespace: 'gateway-system',
+    gatewayListener: 'https',
+    tenantDomain: 'chat.example.com',
+    applicationGatewayId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-pnlex-aks/providers/Microsoft.ServiceNetworking/trafficControllers/agc-pnlex',
+    frontendName: 'edge',
+    acme: {
+      server: 'https://acme-v02.api.letsencrypt.org/directory',
+      email: 'plataforma@example.com',
+      dnsZoneSubscriptionId: '00000000-0000-0000-0000-000000000000',
+      dnsZoneResourceGroup: 'rg-pnlex-aks',
+    },
+    sourceCidrs: ['10.20.18.0/24'],
+  },
   inferenceGateway: { namespace: 'inference-gateway', service: 'inference-gateway', port: 8080, podLabels: { 'app.kubernetes.io/name': 'inference-gateway' } },
   otelCollector: { namespace: 'observability', service: 'otel-collector', port: 4318, podLabels: { 'app.kubernetes.io/name': 'otel-collector' } },
   gitops: { repoUrl: 'https://git.example.com/panal/platform.git', revision: 'main', argocdNamespace: 'argocd' },
@@ -55,4 +69,4 @@ export function testTenant(id: string, tier: Tier = 'standard', overrides: Parti
 }
 
 /** Platform identity client ids for construct tests. */
-export const TEST_PLATFORM_CLIENT_IDS = { inferenceGateway: '00000000-0000-0000-0000-00000000b001', modelSeeder: '00000000-0000-0000-0000-00000000b002', kedaOperator: '00000000-0000-0000-0000-00000000b003', otelCollector: '00000000-0000-0000-0000-00000000b004', databaseBootstrap: '00000000-0000-0000-0000-00000000b005' } as const;
+export const TEST_PLATFORM_CLIENT_IDS = { inferenceGateway: '00000000-0000-0000-0000-00000000b001', modelSeeder: '00000000-0000-0000-0000-00000000b002', kedaOperator: '00000000-0000-0000-0000-00000000b003', otelCollector: '00000000-0000-0000-0000-00000000b004', databaseBootstrap: '00000000-0000-0000-0000-00000000b005', albController: '00000000-0000-0000-0000-00000000b006', certManager: '00000000-0000-0000-0000-00000000b007' } as const;

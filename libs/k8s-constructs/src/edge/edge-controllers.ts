@@ -1,0 +1,87 @@
+import type { Environment } from '@panal/tenant-config';
+import { Construct } from 'constructs';
+import { HelmChartApplication, type HelmChartSource } from '../argocd/helm-chart-application';
+
+/**
+ * cert-manager's chart. Same release as `CERT_MANAGER_VERSION` in tools/kubeconform/versions.env,
+ * whose CRDs validate our Certificates and ClusterIssuer (edge-controllers.test.ts keeps them equal).
+ * @see https://cert-manager.io/docs/installation/helm/
+ */
+export const CERT_MANAGER_CHART: HelmChartSource = { repoUrl: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.21.2' };
+
+/**
+ * The ALB controller of Application Gateway for Containers, published only as an OCI chart in MCR.
+ * @see https://learn.microsoft.com/azure/application-gateway/for-containers/quickstart-deploy-application-gateway-for-containers-alb-controller
+ */
+export const ALB_CONTROLLER_CHART: HelmChartSource = { repoUrl: 'mcr.microsoft.com/application-lb/charts', chart: 'alb-controller', version: '1.7.9', oci: true };
+
+/** Namespace of cert-manager (its ServiceAccount `cert-manager` is federated with the certManager identity). */
+export const CERT_MANAGER_NAMESPACE = 'cert-manager';
+
+/** Namespace of the ALB controller (its chart's ServiceAccount `alb-controller-sa` is federated with the albController identity). */
+export const ALB_CONTROLLER_NAMESPACE = 'azure-alb-system';
+
+/** Props of {@link EdgeControllers}. */
+export interface EdgeControllersProps {
+  /** Namespace Argo CD runs in. */
+  readonly argocdNamespace: string;
+  /** AppProject of the Applications (it must allow both chart repositories). */
+  readonly project: string;
+  /** The platform registry: every image comes from it, cert-manager's included. */
+  readonly images: Environment['images'];
+  /** Client ids of the workload identities; a controller without one is not installed. */
+  readonly clientIds: { readonly albController?: string; readonly certManager?: string };
+}
+
+/** Registry host of the platform's images (all of them come from the one private ACR). */
+export function platformRegistry(images: Environment['images']): string {
+  const hosts = new Set(Object.values(images).map((image) => image.split('/')[0]));
+  if (hosts.size !== 1) throw new Error(`images must all come from one registry, but ${[...hosts].sort().join(', ')} were provided`);
+  return [...hosts][0];
+}
+
+/**
+ * The two controllers the edge needs, as Argo CD Applications of their vendors' pinned charts:
+ * cert-manager (certificates, with the Gateway API solver on) and the ALB controller (turns the
+ * Gateway and HTTPRoutes into Application Gateway for Containers configuration). Both run with
+ * workload identity; neither chart can be rendered offline here, so only their values are tested
+ * (docs/adr/0021-borde-agc-y-certificados.md).
+ */
+export class EdgeControllers extends Construct {
+  /** Chart repositories the AppProject must allow. */
+  public readonly chartRepositories: string[] = [];
+
+  constructor(scope: Construct, id: string, props: EdgeControllersProps) {
+    super(scope, id);
+    const { certManager, albController } = props.clientIds;
+    if (certManager) {
+      new HelmChartApplication(this, 'CertManager', {
+        name: 'cert-manager',
+        argocdNamespace: props.argocdNamespace,
+        project: props.project,
+        source: CERT_MANAGER_CHART,
+        namespace: CERT_MANAGER_NAMESPACE,
+        values: {
+          crds: { enabled: true, keep: true },
+          // Images through the platform ACR (nodes have no route to quay.io), same repository layout.
+          imageRegistry: platformRegistry(props.images),
+          config: { apiVersion: 'controller.config.cert-manager.io/v1alpha1', kind: 'ControllerConfiguration', enableGatewayAPI: true },
+          podLabels: { 'azure.workload.identity/use': 'true' },
+          serviceAccount: { annotations: { 'azure.workload.identity/client-id': certManager } },
+        },
+      });
+      this.chartRepositories.push(CERT_MANAGER_CHART.repoUrl);
+    }
+    if (albController) {
+      new HelmChartApplication(this, 'AlbController', {
+        name: 'alb-controller',
+        argocdNamespace: props.argocdNamespace,
+        project: props.project,
+        source: ALB_CONTROLLER_CHART,
+        namespace: ALB_CONTROLLER_NAMESPACE,
+        values: { albController: { namespace: ALB_CONTROLLER_NAMESPACE, podIdentity: { clientID: albController } } },
+      });
+      this.chartRepositories.push(ALB_CONTROLLER_CHART.repoUrl);
+    }
+  }
+}
