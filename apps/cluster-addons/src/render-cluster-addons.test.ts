@@ -71,7 +71,7 @@ describe('cluster-addons output', () => {
   });
 
   it('has one folder per Argo CD Application', () => {
-    expect(readdirSync(outDir).sort()).toEqual(['gpu-policy', 'gpu-system', 'inference-gateway', 'model-store', 'models-premium', 'models-standard', 'observability', 'platform-db', 'reloader']);
+    expect(readdirSync(outDir).sort()).toEqual(['edge', 'gpu-policy', 'gpu-system', 'inference-gateway', 'model-store', 'models-premium', 'models-standard', 'observability', 'platform-db', 'reloader']);
   });
 
   it('schedules the 70B model only on GPU pools: required affinity, GPU request, both taints tolerated, spot preferred', () => {

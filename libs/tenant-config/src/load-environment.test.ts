@@ -21,7 +21,7 @@ describe('loadEnvironment', () => {
     expect(environment.name).toBe('example');
     expect(environment.azure.postgresPort).toBe(6432);
     expect(Object.keys(identities.clientIds).sort()).toEqual(['acme', 'globex', 'initech']);
-    expect(Object.keys(identities.platformClientIds).sort()).toEqual(['databaseBootstrap', 'inferenceGateway', 'kedaOperator', 'modelSeeder', 'otelCollector']);
+    expect(Object.keys(identities.platformClientIds).sort()).toEqual(['albController', 'certManager', 'databaseBootstrap', 'inferenceGateway', 'kedaOperator', 'modelSeeder', 'otelCollector']);
     expect(environment.modelServing.modelStore.shareName).toBe('models');
   });
 
