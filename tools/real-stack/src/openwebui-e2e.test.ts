@@ -88,6 +88,9 @@ describe('OpenWebUI 0.12.4 from PyPI on real PostgreSQL (pgvector, PgBouncer) an
     expect(signup.json.role).toBe('admin');
     const signin = await api(a1.url, '/api/v1/auths/signin', { body: { email: user.email, password: user.password } });
     expect(signin.status).toBe(200);
+    // The rendered WEBUI_AUTH_COOKIE_SECURE=true reaches OpenWebUI: browsers send the session only over HTTPS (the edge).
+    const sessionCookie = signin.setCookies.find((c: string) => c.startsWith('token='));
+    expect(sessionCookie, JSON.stringify(signin.setCookies)).toMatch(/;\s*Secure(;|$)/i);
     token = signin.json.token;
     const models = await api(a1.url, '/api/models', { token });
     expect(models.status).toBe(200);

@@ -100,7 +100,7 @@ describe('OtelCollector', () => {
 });
 
 describe('PlatformScrapeTargets', () => {
-  it('scrapes the Argo CD application controller and the KEDA operator from the observability namespace', () => {
+  it('scrapes the Argo CD application controller, the KEDA operator and cert-manager from the observability namespace', () => {
     const chart = Testing.chart();
     new PlatformScrapeTargets(chart, 'Targets', { namespace: 'observability' });
     const manifest = Testing.synth(chart);
@@ -108,6 +108,7 @@ describe('PlatformScrapeTargets', () => {
     expect(manifest.map((o) => [o.apiVersion, o.metadata.namespace, o.spec.namespaceSelector.matchNames[0]])).toEqual([
       ['azmonitoring.coreos.com/v1', 'observability', 'argocd'],
       ['azmonitoring.coreos.com/v1', 'observability', 'kube-system'],
+      ['azmonitoring.coreos.com/v1', 'observability', 'cert-manager'],
     ]);
   });
 });

@@ -125,9 +125,25 @@ and on ()
       summary: 'KEDA cannot read the scale signal of {{ $labels.namespace }}/{{ $labels.scaledObject }}',
       description: 'The premium pool scales on a Prometheus query; if KEDA cannot run it, the pool neither wakes up nor scales to zero. Check the workload identity of keda-operator and the query endpoint.',
     },
-    // No certificate-expiry alert: nothing issues certificates yet (cert-manager is not deployed and the
-    // TLS edge does not exist), so a rule on cert-manager's metrics could never fire. The edge work adds
-    // the alert on whatever issues its certificates (docs/observabilidad.md, section "Alertas de plataforma").
+    // cert-manager renews a Let's Encrypt certificate (90 days) 30 days before it expires: 14 days left
+    // means renewal has failed for over two weeks. The wildcard serves every tenant, so this pages.
+    // @see https://cert-manager.io/docs/devops-tips/prometheus-metrics/
+    {
+      alert: 'CertificateExpiringSoon',
+      expr: '(max by (name, namespace) (certmanager_certificate_expiration_timestamp_seconds) - time()) < 14 * 86400',
+      for: '1h',
+      severity: 'page',
+      summary: 'Edge certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than 14 days',
+      description: 'cert-manager has not renewed it although renewal starts 30 days before expiry. The wildcard certificate serves every tenant. Check `kubectl -n gateway-system describe certificate` and the ACME challenges (DNS-01: cert-manager identity on the DNS zone; HTTP-01: the customer CNAME).',
+    },
+    {
+      alert: 'CertificateNotReady',
+      expr: 'max by (name, namespace) (certmanager_certificate_ready_status{condition="False"}) == 1',
+      for: '1h',
+      severity: 'ticket',
+      summary: 'Edge certificate {{ $labels.namespace }}/{{ $labels.name }} has not been issued for an hour',
+      description: 'Usually a new custom domain whose CNAME does not point at the edge frontend yet, so the HTTP-01 challenge fails. The tenant hostname on it gets no valid TLS until it is issued.',
+    },
     {
       alert: 'ArgoCdAppDegraded',
       expr: 'max by (name, project) (argocd_app_info{health_status=~"Degraded|Missing"}) > 0',

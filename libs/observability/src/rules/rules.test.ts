@@ -32,6 +32,7 @@ const METRIC_SOURCES: Readonly<Record<string, string>> = {
   kube_: 'kube-state-metrics (a default target of AKS managed Prometheus)',
   keda_: 'KEDA operator (PodMonitor in dist/manifests/cluster-addons/observability)',
   argocd_: 'Argo CD application controller (PodMonitor in dist/manifests/cluster-addons/observability)',
+  certmanager_: 'cert-manager controller (PodMonitor in dist/manifests/cluster-addons/observability)',
 };
 const PROMQL_KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset']);
 
@@ -78,11 +79,11 @@ describe('rule groups (data)', () => {
     );
     expect(orphans).toEqual([]);
     // Not vacuous: the extractor finds the metrics the rules do read, and flags one nothing exports
-    // (cert-manager's: cert-manager is deployed nowhere, so CertificateExpiringSoon was removed).
+    // (ingress-nginx's: it is deployed nowhere).
     const read = new Set(rules.flatMap((r) => metricsRead(r.expr)));
-    for (const m of ['argocd_app_info', 'kube_node_labels', 'keda_scaler_detail_errors_total', 'panal_gateway_requests_total', 'zone:kube_node_not_ready:ratio']) expect(read).toContain(m);
-    expect(metricsRead('(certmanager_certificate_expiration_timestamp_seconds - time()) < 1209600')).toEqual(['certmanager_certificate_expiration_timestamp_seconds']);
-    expect(Object.keys(METRIC_SOURCES).some((p) => 'certmanager_certificate_expiration_timestamp_seconds'.startsWith(p))).toBe(false);
+    for (const m of ['argocd_app_info', 'certmanager_certificate_expiration_timestamp_seconds', 'kube_node_labels', 'keda_scaler_detail_errors_total', 'panal_gateway_requests_total', 'zone:kube_node_not_ready:ratio']) expect(read).toContain(m);
+    expect(metricsRead('sum(rate(nginx_ingress_controller_requests[5m])) > 0')).toEqual(['nginx_ingress_controller_requests']);
+    expect(Object.keys(METRIC_SOURCES).some((p) => 'nginx_ingress_controller_requests'.startsWith(p))).toBe(false);
   });
 
   it('reads the cold-start budget into the GPU alerts', () => {
