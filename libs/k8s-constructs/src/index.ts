@@ -46,3 +46,4 @@ export * from './edge/edge-gateway';
 export * from './argocd/helm-chart-application';
 export * from './edge/edge-controllers';
 export * from './edge/edge-coverage';
+export * from './edge/edge-waf-policy';

@@ -73,6 +73,12 @@ export const environmentSchema = z.strictObject({
       })
       .describe('Application Gateway for Containers the Gateway is bound to (bring-your-own deployment): aks stack output edge.application_gateway_id.'),
     frontendName: z.string().regex(DNS_LABEL).describe('Frontend of the Application Gateway for Containers the Gateway listens on: aks stack output edge.frontend_name.'),
+    webApplicationFirewallPolicyId: z
+      .string()
+      .regex(/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/applicationGatewayWebApplicationFirewallPolicies\/[^/]+$/, {
+        message: 'must be the resource id of a WAF policy (Microsoft.Network/applicationGatewayWebApplicationFirewallPolicies)',
+      })
+      .describe('WAF policy applied to every listener of the Gateway: aks stack output edge.waf_policy_id.'),
     acme: z
       .strictObject({
         server: z.url({ protocol: /^https$/, message: 'must be an https URL' }).describe('ACME directory (Let\'s Encrypt production by default in the example).'),

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { REPO_ROOT, type SimCluster } from './cluster.ts';
+import { readEnvFile } from './toolchain.ts';
 
 /** A manifest read from `dist/manifests`, with the file it came from. */
 export interface Manifest {
@@ -71,9 +72,25 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** Everything Argo CD would sync into the cluster: tenants and cluster add-ons (and the Argo CD objects themselves). */
+/**
+ * Kinds (`apiVersion/Kind`) whose CRD no reachable registry serves (tools/kubeconform/versions.env
+ * UNVALIDATED_KINDS): the simulated API server has no CRD for them, so they are left out, and said so.
+ */
+export function unvalidatedKinds(): string[] {
+  const value = readEnvFile(join(REPO_ROOT, 'tools', 'kubeconform', 'versions.env')).UNVALIDATED_KINDS ?? '';
+  return value.split(',').filter(Boolean);
+}
+
+/**
+ * Everything Argo CD would sync into the cluster: tenants and cluster add-ons (and the Argo CD objects
+ * themselves), except the kinds in {@link unvalidatedKinds}.
+ */
 export function platformManifests(dir = MANIFESTS_DIR): Manifest[] {
-  return readManifests(dir);
+  const skip = new Set(unvalidatedKinds());
+  const all = readManifests(dir);
+  const kept = all.filter((m) => !skip.has(`${m.object.apiVersion}/${m.object.kind}`));
+  if (kept.length < all.length) console.log(`sim-aks: not applied, no CRD reachable (tools/kubeconform/versions.env UNVALIDATED_KINDS): ${[...skip].join(', ')} (${all.length - kept.length} objects)`);
+  return kept;
 }
 
 /**

@@ -44,6 +44,15 @@ describe('edge gateway and certificates', () => {
     expect(gateway.spec.addresses).toEqual([{ type: 'alb.networking.azure.io/alb-frontend', value: TEST_ENVIRONMENT.edge.frontendName }]);
   });
 
+  it('applies the platform WAF policy to the whole Gateway', () => {
+    const waf = render().find((o) => o.kind === 'WebApplicationFirewallPolicy') as any;
+    expect(waf.apiVersion).toBe('alb.networking.azure.io/v1');
+    expect(waf.spec).toEqual({
+      targetRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge', namespace: 'gateway-system' },
+      webApplicationFirewall: { id: TEST_ENVIRONMENT.edge.webApplicationFirewallPolicyId },
+    });
+  });
+
   it('redirects plain HTTP to HTTPS', () => {
     const redirect = find(render(), 'HTTPRoute', 'https-redirect');
     expect(redirect.spec.rules[0].filters[0]).toEqual({ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } });

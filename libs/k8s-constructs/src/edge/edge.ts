@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { guardRailPolicy, tcpPort } from '../common/network-policy';
 import { EdgeCertificates } from './edge-certificates';
 import { EdgeGateway, edgeTlsListeners } from './edge-gateway';
+import { EdgeWafPolicy } from './edge-waf-policy';
 
 /**
  * Port cert-manager's HTTP-01 solver pods listen on, and their label (cert-manager v1.21
@@ -22,7 +23,7 @@ export interface EdgeProps {
 
 /**
  * Everything in the edge Gateway's namespace: the Gateway and its redirect, the certificates its
- * listeners serve, and the one NetworkPolicy hole the namespace needs: Application Gateway for
+ * listeners serve, the WAF policy on all of it, and the one NetworkPolicy hole the namespace needs: Application Gateway for
  * Containers reaching cert-manager's HTTP-01 solver pods, which run here next to their Certificates.
  */
 export class Edge extends Construct {
@@ -32,6 +33,7 @@ export class Edge extends Construct {
     const tlsListeners = edgeTlsListeners(edge, props.tenants);
     new EdgeGateway(this, 'Gateway', { edge, tlsListeners });
     new EdgeCertificates(this, 'Certificates', { edge, tlsListeners, certManagerClientId: props.certManagerClientId });
+    new EdgeWafPolicy(this, 'Waf', { gatewayName: edge.gatewayName, gatewayNamespace: edge.gatewayNamespace, webApplicationFirewallPolicyId: edge.webApplicationFirewallPolicyId });
     guardRailPolicy(this, edge.gatewayNamespace, 'allow-edge-to-acme-solver', {
       podSelector: { matchLabels: { ...ACME_HTTP01_SOLVER.labels } },
       policyTypes: ['Ingress'],

@@ -19,6 +19,7 @@ export const TEST_ENVIRONMENT: Environment = {
     tenantDomain: 'chat.example.com',
     applicationGatewayId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-pnlex-aks/providers/Microsoft.ServiceNetworking/trafficControllers/agc-pnlex',
     frontendName: 'edge',
+    webApplicationFirewallPolicyId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-pnlex-aks/providers/Microsoft.Network/applicationGatewayWebApplicationFirewallPolicies/waf-pnlex-edge',
     acme: {
       server: 'https://acme-v02.api.letsencrypt.org/directory',
       email: 'plataforma@example.com',

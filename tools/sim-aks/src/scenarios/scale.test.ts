@@ -10,7 +10,7 @@ import { renderTenants } from '../../../../apps/tenants/src/render-tenants.ts';
 import { generateBenchRepo } from '../../../bench/generate-tenants.ts';
 import { REPO_ROOT, sleep } from '../cluster.ts';
 import { snapshot } from '../observe.ts';
-import { applyManifests, MANIFESTS_DIR, readManifests, type Manifest } from '../platform.ts';
+import { applyManifests, platformManifests, readManifests, type Manifest } from '../platform.ts';
 import { readyCounts, recordDuration, scaledWorkloads, startPlatform, type Platform } from './harness.ts';
 
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
   writeManifests(join(work, 'dist/manifests/tenants'), files);
   tenantManifests = readManifests(join(work, 'dist/manifests/tenants'));
   // The platform itself (add-ons, Argo CD objects) first, without the three example tenants.
-  const platformOnly = readManifests(MANIFESTS_DIR).filter((m) => !m.file.startsWith('dist/manifests/tenants/'));
+  const platformOnly = platformManifests().filter((m) => !m.file.startsWith('dist/manifests/tenants/'));
   // Sampling 1,300 pods every second would compete with the control plane for the two cores.
   platform = await startPlatform('scale-300', `Escala: ${TENANTS} tenants`, platformOnly, { sampleEveryMs: 5000 });
 }, 15 * 60_000);
