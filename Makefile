@@ -18,7 +18,7 @@ NODE_STAMP := node_modules/.panal-npm-ci
 NX := node_modules/.bin/nx
 TSX := node_modules/.bin/tsx
 
-.PHONY: help setup synth stack stack-down test bench bench-sim bench-gateway affected providers capacity-doc clean-cache usage-report sim-up sim-down sim-status sim-report
+.PHONY: help setup synth stack stack-down test bench bench-sim bench-gateway affected providers capacity-doc clean-cache usage-report sim-up sim-down sim-status sim-report mirror-images
 
 help: ## List every entry point
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -74,6 +74,9 @@ bench-sim: $(NODE_STAMP) ## Scale scenario of the simulated AKS: TENANTS tenants
 bench-gateway: $(NODE_STAMP) ## Print inference gateway overhead p50/p99 and requests/s, then admitted vs configured limits for 1,000 tenants over 3 replicas sharing a real redis-server (see docs/modelos-y-gpu.md)
 	$(TSX) apps/inference-gateway/scripts/bench-gateway.ts
 	$(TSX) apps/inference-gateway/scripts/bench-shared-limits.ts
+
+mirror-images: $(NODE_STAMP) ## Pipeline step (needs the internet and a crane login to the ACR): copy the upstream images of ENV into its ACR by digest and write ENV/image-digests.yaml (tools/images/README.md)
+	$(TSX) tools/images/src/cli.ts --env "$${ENV:?set ENV=environments/<env>}"
 
 usage-report: $(NODE_STAMP) ## Monthly usage and cost per tenant as CSV and JSON: make usage-report INPUT=usage-YYYY-MM.json [OUT=dir]
 	$(TSX) libs/observability/scripts/usage-report.ts --input "$${INPUT:?set INPUT=<usage-YYYY-MM.json> (see docs/observabilidad.md)}" --out "$${OUT:-.out/usage}"

@@ -11,12 +11,12 @@ export const ARGOCD_OUT_DIR = 'dist/manifests/argocd';
  * makes Argo CD manage all of it.
  */
 export function renderArgocd(options: { repoRoot: string; envDir: string }): Map<string, string> {
-  const { environment, identities } = loadEnvironment(options.envDir, options.repoRoot);
+  const { environment, identities, imageDigests } = loadEnvironment(options.envDir, options.repoRoot);
   const { repoUrl, revision, argocdNamespace } = environment.gitops;
   const app = new App();
   const chart = new Chart(app, 'argocd', { disableResourceNameHashes: true });
 
-  const edgeControllers = new EdgeControllers(chart, 'EdgeControllers', { argocdNamespace, project: 'platform', images: environment.images, clientIds: identities.platformClientIds });
+  const edgeControllers = new EdgeControllers(chart, 'EdgeControllers', { argocdNamespace, project: 'platform', images: environment.images, clientIds: identities.platformClientIds, imageDigests });
   const platform = new PlatformAppProject(chart, 'PlatformProject', { argocdNamespace, repoUrl, chartRepositories: edgeControllers.chartRepositories });
   const tenants = new TenantsAppProject(chart, 'TenantsProject', { argocdNamespace, repoUrl });
   new RootApplication(chart, 'Root', { argocdNamespace, repoUrl, revision, path: ARGOCD_OUT_DIR, project: platform.name });

@@ -14,3 +14,4 @@ export * from './models';
 export * from './inference-gateway-config';
 export * from './db-bootstrap-sql';
 export * from './edge-hostnames';
+export * from './image-sources';

@@ -1,4 +1,4 @@
-import type { Environment } from '@panal/tenant-config';
+import type { ChartImages, Environment } from '@panal/tenant-config';
 import { Construct } from 'constructs';
 import { HelmChartApplication, type HelmChartSource } from '../argocd/helm-chart-application';
 
@@ -8,6 +8,17 @@ import { HelmChartApplication, type HelmChartSource } from '../argocd/helm-chart
  * @see https://cert-manager.io/docs/installation/helm/
  */
 export const CERT_MANAGER_CHART: HelmChartSource = { repoUrl: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.21.2' };
+
+/** cert-manager's chart components and the image (`jetstack/<name>`) each runs. */
+const CERT_MANAGER_COMPONENTS = { image: 'cert-manager-controller', webhook: 'cert-manager-webhook', cainjector: 'cert-manager-cainjector', acmesolver: 'cert-manager-acmesolver', startupapicheck: 'cert-manager-startupapicheck' } as const;
+
+/** The images cert-manager's chart runs, mirrored into the platform ACR like the environment's (tools/images). */
+export const CERT_MANAGER_IMAGES: ChartImages = {
+  usedBy: 'cert-manager chart',
+  upstreamHost: 'quay.io',
+  repositories: Object.values(CERT_MANAGER_COMPONENTS).map((name) => `jetstack/${name}`),
+  tag: CERT_MANAGER_CHART.version,
+};
 
 /**
  * The ALB controller of Application Gateway for Containers, published only as an OCI chart in MCR.
@@ -31,6 +42,11 @@ export interface EdgeControllersProps {
   readonly images: Environment['images'];
   /** Client ids of the workload identities; a controller without one is not installed. */
   readonly clientIds: { readonly albController?: string; readonly certManager?: string };
+  /**
+   * Digests of the mirrored images (`image-digests.yaml`): cert-manager's are pinned with them.
+   * @default none: cert-manager's images by tag
+   */
+  readonly imageDigests?: Readonly<Record<string, string>>;
 }
 
 /** Registry host of the platform's images (all of them come from the one private ACR). */
@@ -65,6 +81,7 @@ export class EdgeControllers extends Construct {
           crds: { enabled: true, keep: true },
           // Images through the platform ACR (nodes have no route to quay.io), same repository layout.
           imageRegistry: platformRegistry(props.images),
+          ...certManagerDigests(platformRegistry(props.images), props.imageDigests ?? {}),
           config: { apiVersion: 'controller.config.cert-manager.io/v1alpha1', kind: 'ControllerConfiguration', enableGatewayAPI: true },
           podLabels: { 'azure.workload.identity/use': 'true' },
           serviceAccount: { annotations: { 'azure.workload.identity/client-id': certManager } },
@@ -84,4 +101,15 @@ export class EdgeControllers extends Construct {
       this.chartRepositories.push(ALB_CONTROLLER_CHART.repoUrl);
     }
   }
+}
+
+/** Chart values that pin each cert-manager component to the digest the mirror recorded (components without one keep the tag). */
+function certManagerDigests(registry: string, digests: Readonly<Record<string, string>>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [component, name] of Object.entries(CERT_MANAGER_COMPONENTS)) {
+    const digest = digests[`${registry}/jetstack/${name}:${CERT_MANAGER_CHART.version}`];
+    if (!digest) continue;
+    values[component] = component === 'image' ? { digest } : { image: { digest } };
+  }
+  return values;
 }
