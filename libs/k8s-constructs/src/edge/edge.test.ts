@@ -5,6 +5,7 @@ import type { KubeObject } from '../synth/manifest-files';
 import { TenantChart } from '../tenant/tenant-chart';
 import { TEST_ENVIRONMENT, TEST_PLATFORM_CLIENT_IDS, testTenant } from '../testing/fixtures';
 import { Edge } from './edge';
+import { CERT_MANAGER_CHART, EdgeControllers } from './edge-controllers';
 import { certificateCovers, edgeCoverageProblems, listenerMatches } from './edge-coverage';
 import { edgeTlsListeners } from './edge-gateway';
 
@@ -119,5 +120,32 @@ describe('edge coverage check', () => {
     expect(certificateCovers('*.chat.example.com', 'a.chat.example.com')).toBe(true);
     expect(certificateCovers('*.chat.example.com', 'a.b.chat.example.com')).toBe(false);
     expect(certificateCovers('ia.globex.example.com', 'ia.globex.example.com')).toBe(true);
+  });
+});
+
+describe('edge controllers', () => {
+  const render = (imageDigests?: Record<string, string>) => {
+    const chart = new Chart(new App(), 'argocd');
+    new EdgeControllers(chart, 'Edge', { argocdNamespace: 'argocd', project: 'platform', images: TEST_ENVIRONMENT.images, clientIds: TEST_PLATFORM_CLIENT_IDS, imageDigests });
+    return chart.toJson() as any[];
+  };
+  const values = (objects: any[]) => objects.find((o) => o.metadata.name === 'cert-manager').spec.source.helm.valuesObject;
+
+  it('pulls cert-manager from the platform registry and pins each component the mirror recorded', () => {
+    const registry = TEST_ENVIRONMENT.images.openWebUI.split('/')[0];
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const pinned = values(render({ [`${registry}/jetstack/cert-manager-controller:${CERT_MANAGER_CHART.version}`]: digest, [`${registry}/jetstack/cert-manager-webhook:${CERT_MANAGER_CHART.version}`]: digest }));
+    expect(pinned.imageRegistry).toBe(registry);
+    expect(pinned.image).toEqual({ digest });
+    expect(pinned.webhook).toEqual({ image: { digest } });
+    expect(pinned.cainjector).toBeUndefined();
+    expect(values(render()).image).toBeUndefined();
+  });
+
+  it('installs nothing for a controller whose identity does not exist yet', () => {
+    const chart = new Chart(new App(), 'argocd');
+    const controllers = new EdgeControllers(chart, 'Edge', { argocdNamespace: 'argocd', project: 'platform', images: TEST_ENVIRONMENT.images, clientIds: {} });
+    expect(chart.toJson()).toEqual([]);
+    expect(controllers.chartRepositories).toEqual([]);
   });
 });
