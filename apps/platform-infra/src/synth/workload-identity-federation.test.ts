@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { loadEnvironment } from '@panal/tenant-config';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { renderArgocd } from '../../../../argocd/src/render-argocd.ts';
 import { renderClusterAddons } from '../../../cluster-addons/src/render-cluster-addons.ts';
 import { renderTenants } from '../../../tenants/src/render-tenants.ts';
 import { INFRA_ENVIRONMENTS } from '../environments';
@@ -37,9 +38,21 @@ interface Manifest {
   readonly object: any;
 }
 
-/** Every object of every rendered file, cluster-addons and tenants, rendered from code now. */
+/**
+ * Where the third-party charts the Argo CD Applications install take a client id in their values, and
+ * the ServiceAccount the chart runs the workload as (their charts fix these names).
+ */
+const CHART_CLIENT_IDS: Readonly<Record<string, { path: readonly string[]; serviceAccount: (app: any) => { namespace: string; name: string } }>> = {
+  // cert-manager's controller ServiceAccount is named after the release (templates/_helpers.tpl, cert-manager.serviceAccountName).
+  'cert-manager': { path: ['serviceAccount', 'annotations', CLIENT_ID_ANNOTATION], serviceAccount: (app) => ({ namespace: app.spec.destination.namespace, name: app.spec.source.helm.releaseName }) },
+  // https://learn.microsoft.com/azure/application-gateway/for-containers/quickstart-deploy-application-gateway-for-containers-alb-controller
+  'alb-controller': { path: ['albController', 'podIdentity', 'clientID'], serviceAccount: (app) => ({ namespace: app.spec.source.helm.valuesObject.albController.namespace, name: 'alb-controller-sa' }) },
+};
+
+/** Every object of every rendered file, cluster-addons, tenants and Argo CD's own, rendered from code now. */
 function renderManifests(): Manifest[] {
   const files = new Map<string, string>();
+  for (const [path, content] of renderArgocd({ repoRoot, envDir })) files.set(`argocd/${path}`, content);
   for (const [path, content] of renderClusterAddons({ repoRoot, envDir })) files.set(`cluster-addons/${path}`, content);
   for (const [path, content] of renderTenants({ repoRoot, envDir }).files) files.set(`tenants/${path}`, content);
   return [...files].flatMap(([file, content]) => parseAllDocuments(content).map((d) => ({ file, object: d.toJSON() })).filter((m) => m.object));
@@ -81,6 +94,17 @@ function clientIdUses(manifests: readonly Manifest[]): { uses: ClientIdUse[]; pr
       const id = o.spec.podIdentity.identityId;
       if (!id) problems.push(`${file}: TriggerAuthentication ${ns}/${o.metadata.name} uses azure-workload without identityId: the add-on operator has no identity of ours to use`);
       else uses.push({ file, via: 'TriggerAuthentication podIdentity.identityId (KEDA add-on operator)', clientId: id, namespace: KEDA_ADDON_OPERATOR.namespace, serviceAccount: KEDA_ADDON_OPERATOR.name });
+    }
+    if (o.kind === 'Application' && o.spec?.source?.helm?.valuesObject) {
+      const values = o.spec.source.helm.valuesObject;
+      const chart = CHART_CLIENT_IDS[o.spec.source.chart];
+      const guids = JSON.stringify(values).match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? [];
+      const id = chart?.path.reduce<any>((v, k) => v?.[k], values);
+      if (guids.some((g) => g !== id)) problems.push(`${file}: Application ${o.metadata.name} (chart ${o.spec.source.chart}) passes ${guids.join(', ')} in its values at a path CHART_CLIENT_IDS does not know`);
+      if (chart && id) {
+        const sa = chart.serviceAccount(o);
+        uses.push({ file, via: `Application ${o.metadata.name} helm value ${chart.path.join('.')}`, clientId: id, namespace: sa.namespace, serviceAccount: sa.name });
+      }
     }
     if (o.kind === 'ConfigMap') {
       for (const [key, text] of Object.entries<string>(o.data ?? {})) {
@@ -184,10 +208,18 @@ describe('workload identity federation (manifests and Terraform rendered from co
   it('finds every client id the manifests hand to Azure, each tied to a ServiceAccount', () => {
     expect(problems).toEqual([]);
     const subjects = new Set(uses.map((u) => `${u.namespace}/${u.serviceAccount}`));
-    // The five platform workloads and one OpenWebUI per tenant with an identity: the check is not vacuous.
-    expect([...subjects].filter((s) => !s.startsWith('tenant-')).sort()).toEqual(['inference-gateway/inference-gateway', 'kube-system/keda-operator', 'model-store/model-seeder', 'observability/otel-collector', 'platform-db/db-bootstrap']);
+    // The seven platform workloads (two of them installed from charts) and one OpenWebUI per tenant with an identity: the check is not vacuous.
+    expect([...subjects].filter((s) => !s.startsWith('tenant-')).sort()).toEqual([
+      'azure-alb-system/alb-controller-sa',
+      'cert-manager/cert-manager',
+      'inference-gateway/inference-gateway',
+      'kube-system/keda-operator',
+      'model-store/model-seeder',
+      'observability/otel-collector',
+      'platform-db/db-bootstrap',
+    ]);
     expect([...subjects].filter((s) => s.startsWith('tenant-')).length).toBeGreaterThan(0);
-    expect(new Set(uses.map((u) => u.via.split(' ')[0]))).toEqual(new Set(['ServiceAccount', 'SecretProviderClass', 'TriggerAuthentication', 'ConfigMap']));
+    expect(new Set(uses.map((u) => u.via.split(' ')[0]))).toEqual(new Set(['ServiceAccount', 'SecretProviderClass', 'TriggerAuthentication', 'ConfigMap', 'Application']));
   });
 
   it.each(Object.keys(INFRA_ENVIRONMENTS))(
