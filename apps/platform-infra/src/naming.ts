@@ -31,6 +31,11 @@ export function platformNames(env: InfraEnvironment) {
       file: 'privatelink.file.core.windows.net',
       containerRegistry: 'privatelink.azurecr.io',
     },
+    /** Application Gateway for Containers of the edge (`environment.yaml` `edge.applicationGatewayId` ends with it). */
+    applicationGatewayForContainers: `agc-${p}`,
+    /** Its frontend (`environment.yaml` `edge.frontendName`). */
+    edgeFrontend: 'edge',
+    edgeWafPolicy: `waf-${p}-edge`,
     aksCluster: `aks-${p}`,
     aksIdentity: `id-${p}-aks`,
     /** The registry every image comes from (the manifests derive the same name from the environment). */
@@ -59,6 +64,8 @@ export function platformNames(env: InfraEnvironment) {
       otelCollector: `id-${p}-otel-collector`,
       // Its name is also its PostgreSQL role (Entra administrator): the manifests derive it the same way.
       databaseBootstrap: databaseBootstrapIdentityName(p),
+      albController: `id-${p}-alb-controller`,
+      certManager: `id-${p}-cert-manager`,
     } satisfies Record<PlatformIdentityKey, string>,
   };
 }

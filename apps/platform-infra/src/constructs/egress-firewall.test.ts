@@ -45,13 +45,14 @@ describe('EgressFirewall (network stack, prod)', () => {
     expect(group.network_rule_collection.flatMap((c: any) => c.rule)).toEqual([expect.objectContaining({ protocols: ['UDP'], destination_ports: ['123'] })]);
   });
 
-  it('admits every internet host the platform is configured to call: Entra ID, Azure Monitor, the Git repository, each tenant SSO issuer', () => {
+  it('admits every internet host the platform is configured to call: Entra ID, Azure Monitor, the Git repository, the ACME server, each tenant SSO issuer', () => {
     const { environment, identities } = loadEnvironment(envDir, repoRoot);
     const tenants = loadTenants({ tenantsDir: join(repoRoot, 'apps/tenants/tenants'), repoRoot, identities });
     const hosts = new Map<string, string>([
       ['login.microsoftonline.com', 'workload identity token exchange'],
       [new URL(environment.modelServing.prometheusQueryEndpoint).hostname, 'modelServing.prometheusQueryEndpoint (KEDA)'],
       [new URL(PROD.gitops.repoUrl).hostname, 'gitops.repoUrl (Argo CD)'],
+      [new URL(environment.edge.acme.server).hostname, 'edge.acme.server (cert-manager)'],
     ]);
     if (environment.telemetryExport) {
       hosts.set(new URL(environment.telemetryExport.otlpTracesEndpoint).hostname, 'telemetryExport.otlpTracesEndpoint');

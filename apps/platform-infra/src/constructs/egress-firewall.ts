@@ -76,6 +76,12 @@ export const EGRESS_ALLOW_LIST: readonly EgressAllowance[] = [
     neededBy: 'Azure Monitor agent configuration (data collection rules)',
     source: 'https://learn.microsoft.com/azure/aks/outbound-rules-control-egress#azure-monitor-for-containers',
   },
+  {
+    // The ACME server of environments/<env>/environment.yaml edge.acme.server (egress-firewall.test.ts checks it is here).
+    destination: 'acme-v02.api.letsencrypt.org',
+    neededBy: 'cert-manager ACME account, orders and challenges (Let\'s Encrypt) for the edge certificates',
+    source: 'https://letsencrypt.org/docs/acme-protocol-updates/',
+  },
 ];
 
 /** Props of {@link EgressFirewall}. */

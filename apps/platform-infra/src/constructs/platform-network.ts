@@ -9,6 +9,7 @@ import { VirtualNetwork } from '../imports/azurerm/virtual-network/index.js';
 import { Construct } from 'constructs';
 import type { NetworkSettings } from '../environments/infra-environment';
 import type { PlatformNames } from '../naming';
+import { skipCheckov } from './checkov-skip';
 
 /** Props of {@link PlatformNetwork}. */
 export interface PlatformNetworkProps {
@@ -25,6 +26,8 @@ interface InboundAllow {
   readonly name: string;
   readonly ports: readonly string[];
   readonly from: string;
+  /** Justified checkov suppressions of this rule, by check id. */
+  readonly checkovSkips?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -83,7 +86,21 @@ export class PlatformNetwork extends Construct {
       { name: 'allow-aks-to-private-endpoints', ports: ['443'], from: nodes },
       { name: 'allow-aks-to-nfs', ports: ['2049'], from: nodes },
     ]);
-    this.protect('gateway', rg, [{ name: 'allow-internet-https', ports: ['443'], from: 'Internet' }]);
+    this.protect('gateway', rg, [
+      { name: 'allow-internet-https', ports: ['443'], from: 'Internet' },
+      // ACME HTTP-01 (certificates of tenants' custom domains) is answered on port 80 only, and plain
+      // HTTP requests get their redirect to HTTPS.
+      // @see https://letsencrypt.org/docs/challenge-types/#http-01-challenge
+      {
+        name: 'allow-internet-http',
+        ports: ['80'],
+        from: 'Internet',
+        checkovSkips: {
+          CKV_AZURE_160:
+            'ACME HTTP-01 validation of custom-domain certificates happens only on port 80; the Gateway http listener serves nothing but the challenge and a 301 redirect to HTTPS (ADR 0021)',
+        },
+      },
+    ]);
 
     const zone = (key: keyof typeof names.privateDnsZones) => {
       const z = new PrivateDnsZone(this, `dns-${key}`, { ...base, name: names.privateDnsZones[key] });
@@ -101,8 +118,8 @@ export class PlatformNetwork extends Construct {
   /** An NSG on the subnet: the given TCP allows, then deny every other inbound flow from the VNet. */
   private protect(key: Exclude<keyof PlatformNetwork['subnets'], 'firewall'>, rg: ResourceGroup, allows: readonly InboundAllow[]): void {
     const nsg = new NetworkSecurityGroup(this, `nsg-${key}`, { name: `nsg-${this.subnetNames[key]}`, resourceGroupName: rg.name, location: rg.location });
-    allows.forEach((a, i) =>
-      new NetworkSecurityRule(this, `nsg-${key}-${a.name}`, {
+    allows.forEach((a, i) => {
+      const rule = new NetworkSecurityRule(this, `nsg-${key}-${a.name}`, {
         name: a.name,
         resourceGroupName: rg.name,
         networkSecurityGroupName: nsg.name,
@@ -114,8 +131,9 @@ export class PlatformNetwork extends Construct {
         sourcePortRange: '*',
         destinationAddressPrefix: '*',
         destinationPortRanges: [...a.ports],
-      }),
-    );
+      });
+      for (const [checkId, reason] of Object.entries(a.checkovSkips ?? {})) skipCheckov(rule, checkId, reason);
+    });
     new NetworkSecurityRule(this, `nsg-${key}-deny-vnet-inbound`, {
       name: 'deny-vnet-inbound',
       resourceGroupName: rg.name,

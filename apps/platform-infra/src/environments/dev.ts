@@ -38,4 +38,6 @@ export const DEV: InfraEnvironment = {
   },
   modelStorage: { nfsShareGiB: 1024, largestModelGiB: 40, maxModelLoadMinutes: 4 },
   gitops: { ...PROD.gitops, revision: 'main', argocdHostname: 'argocd.dev.panal.example.com' },
+  // Its own zone, so dev certificates and records never touch prod's.
+  edge: { tenantDomain: 'chat.dev.panal.example.com' },
 };

@@ -101,6 +101,16 @@ export interface GitOpsSettings {
   readonly argocdHostname: string;
 }
 
+/** The edge: Application Gateway for Containers, its WAF and the public DNS of tenant hostnames. */
+export interface EdgeSettings {
+  /**
+   * Public DNS zone of tenant hostnames (`<label>.<tenantDomain>`, one wildcard certificate), the same
+   * value as `edge.tenantDomain` in `environments/<env>/environment.yaml`. The aks stack creates the
+   * zone; its parent domain delegates to the zone's name servers.
+   */
+  readonly tenantDomain: string;
+}
+
 /** Everything that differs between deployments of the platform (prod, dev). */
 export interface InfraEnvironment {
   /** Environment name: folder under `dist/terraform/` and `environments/`. */
@@ -125,4 +135,6 @@ export interface InfraEnvironment {
   readonly modelStorage: ModelStorageSettings;
   /** GitOps bootstrap. */
   readonly gitops: GitOpsSettings;
+  /** Edge (ingress). */
+  readonly edge: EdgeSettings;
 }

@@ -41,4 +41,6 @@ export const PROD: InfraEnvironment = {
     argocdChartVersion: '9.1.0',
     argocdHostname: 'argocd.prod.panal.example.com',
   },
+  // Placeholder domain (example.com is reserved): tenants are <label>.chat.panal.example.com.
+  edge: { tenantDomain: 'chat.panal.example.com' },
 };

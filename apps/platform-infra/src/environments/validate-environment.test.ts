@@ -87,6 +87,11 @@ describe('validation rules', () => {
   it('fails a share outside Premium Files limits', () => expectProblem({ ...PROD, modelStorage: { ...PROD.modelStorage, nfsShareGiB: 50 } }, /^modelStorage.nfsShareGiB must be 100-102400 GiB/));
   it('fails a share too small to load the largest model in time', () =>
     expectProblem({ ...PROD, modelStorage: { ...PROD.modelStorage, nfsShareGiB: 512 } }, /^modelStorage.nfsShareGiB must give enough throughput to read 40 GiB in 3 min \(it gives 152 MiB\/s, 4.5 min\)/));
+  it('fails a tenant domain that is not a lower-case DNS domain', () => {
+    expectProblem({ ...PROD, edge: { tenantDomain: 'Chat.Example.com' } }, /^edge.tenantDomain must be a lower-case DNS domain such as chat.example.com .* but "Chat.Example.com" was provided$/);
+    expectProblem({ ...PROD, edge: { tenantDomain: '*.chat.example.com' } }, /^edge.tenantDomain must be a lower-case DNS domain/);
+  });
+  it('gives prod and dev different tenant zones', () => expect(DEV.edge.tenantDomain).not.toBe(PROD.edge.tenantDomain));
   it('fails a repository URL that is not https or ssh', () => expectProblem({ ...PROD, gitops: { ...PROD.gitops, repoUrl: 'file:///repo' } }, /^gitops.repoUrl must be an https or ssh git URL/));
   it('fails a chart version range', () => expectProblem({ ...PROD, gitops: { ...PROD.gitops, argocdChartVersion: '^9.1.0' } }, /^gitops.argocdChartVersion must be an exact chart version/));
 });

@@ -99,6 +99,13 @@ export function validateInfraEnvironment(env: InfraEnvironment): void {
     ms.nfsShareGiB,
   );
 
+  must(
+    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/.test(env.edge.tenantDomain) && env.edge.tenantDomain.length <= 253,
+    'edge.tenantDomain',
+    'be a lower-case DNS domain such as chat.example.com (the public zone of tenant hostnames)',
+    env.edge.tenantDomain,
+  );
+
   must(/^(https:\/\/|ssh:\/\/|git@)\S+$/.test(env.gitops.repoUrl), 'gitops.repoUrl', 'be an https or ssh git URL', env.gitops.repoUrl);
   must(/^\d+\.\d+\.\d+$/.test(env.gitops.argocdChartVersion), 'gitops.argocdChartVersion', 'be an exact chart version x.y.z (no ranges)', env.gitops.argocdChartVersion);
 

@@ -1,9 +1,14 @@
 import '../testing/cdktf-matchers';
 import { FederatedIdentityCredential } from '../imports/azurerm/federated-identity-credential/index.js';
+import { ApplicationLoadBalancer } from '../imports/azurerm/application-load-balancer/index.js';
+import { ApplicationLoadBalancerSecurityPolicy } from '../imports/azurerm/application-load-balancer-security-policy/index.js';
+import { ApplicationLoadBalancerSubnetAssociation } from '../imports/azurerm/application-load-balancer-subnet-association/index.js';
+import { DnsZone } from '../imports/azurerm/dns-zone/index.js';
 import { KubernetesCluster } from '../imports/azurerm/kubernetes-cluster/index.js';
 import { KubernetesClusterNodePool } from '../imports/azurerm/kubernetes-cluster-node-pool/index.js';
 import { MonitorDataCollectionRule } from '../imports/azurerm/monitor-data-collection-rule/index.js';
 import { RoleAssignment } from '../imports/azurerm/role-assignment/index.js';
+import { WebApplicationFirewallPolicy } from '../imports/azurerm/web-application-firewall-policy/index.js';
 import { CPU_POOLS, CRITICAL_ADDONS_ONLY_TAINT, DEFAULT_NODE_POOLS, GPU_POOLS, GPU_TAINT, NodePool, SPOT_TAINT } from '@panal/platform-model';
 import { describe, expect, it } from 'vitest';
 import { formatTaint } from '../constructs/aks-node-pool';
@@ -107,6 +112,8 @@ describe('AksStack', () => {
     const issuer = expect.stringMatching(/^\$\{azurerm_kubernetes_cluster\.aks_cluster_[0-9A-F]+\.oidc_issuer_url\}$/);
     for (const c of resourcesOf(json, FederatedIdentityCredential.tfResourceType)) expect(c.issuer, c.subject).toEqual(issuer);
     expect(resourcesOf(json, FederatedIdentityCredential.tfResourceType).map((c) => c.subject).sort()).toEqual([
+      'system:serviceaccount:azure-alb-system:alb-controller-sa',
+      'system:serviceaccount:cert-manager:cert-manager',
       'system:serviceaccount:inference-gateway:inference-gateway',
       'system:serviceaccount:kube-system:keda-operator',
       'system:serviceaccount:model-store:model-seeder',
@@ -114,7 +121,7 @@ describe('AksStack', () => {
       'system:serviceaccount:platform-db:db-bootstrap',
     ]);
     const output = json.output.platform_identity_client_ids.value;
-    expect(Object.keys(output)).toEqual(['databaseBootstrap', 'inferenceGateway', 'kedaOperator', 'modelSeeder', 'otelCollector']);
+    expect(Object.keys(output)).toEqual(['albController', 'certManager', 'databaseBootstrap', 'inferenceGateway', 'kedaOperator', 'modelSeeder', 'otelCollector']);
     expect(output.kedaOperator).toMatch(/^\$\{azurerm_user_assigned_identity\.platform-identities_keda-operator_identity_[0-9A-F]+\.client_id\}$/);
   });
 
@@ -132,6 +139,71 @@ describe('AksStack', () => {
       role_definition_name: 'Monitoring Metrics Publisher',
       scope: expect.stringMatching(/^\/subscriptions\/\$\{data\.azurerm_client_config\.client-config\.subscription_id\}\/resourceGroups\/rg-pnlprd-observability$/),
       principal_id: expect.stringContaining('platform-identities_otel-collector_identity_'),
+    });
+  });
+
+  describe('edge', () => {
+    const roles = resourcesOf(json, RoleAssignment.tfResourceType);
+    const principal = (key: string) => expect.stringMatching(new RegExp(`^\\$\\{azurerm_user_assigned_identity\\.platform-identities_${key}_identity_[0-9A-F]+\\.principal_id\\}$`));
+    const agcId = expect.stringMatching(/^\$\{azurerm_application_load_balancer\.agc_[0-9A-F]+\.id\}$/);
+
+    it('is the AGC agc-<prefix> with the frontend edge, associated with the network stack\'s delegated gateway subnet', () => {
+      expect(synth).toHaveResourceWithProperties(ApplicationLoadBalancer, { name: 'agc-pnlprd', resource_group_name: expect.stringContaining('azurerm_resource_group.resource-group'), location: expect.stringContaining('azurerm_resource_group.resource-group') });
+      expect(Object.values(json.resource.azurerm_application_load_balancer_frontend)).toEqual([expect.objectContaining({ name: 'edge', application_load_balancer_id: agcId })]);
+      expect(synth).toHaveDataSourceWithProperties({ tfResourceType: 'azurerm_subnet' }, { name: 'snet-agc', virtual_network_name: 'vnet-pnlprd', resource_group_name: 'rg-pnlprd-network' });
+      const [association] = resourcesOf(json, ApplicationLoadBalancerSubnetAssociation.tfResourceType);
+      expect(association).toMatchObject({ application_load_balancer_id: agcId, subnet_id: expect.stringMatching(/^\$\{data\.azurerm_subnet\.lookups_subnet-gateway_[0-9A-F]+\.id\}$/) });
+    });
+
+    it('protects it with a Prevention WAF policy (DRS 2.1 + Bot Manager) in the same region, linked by a security policy', () => {
+      expect(synth).toHaveResourceWithProperties(WebApplicationFirewallPolicy, {
+        name: 'waf-pnlprd-edge',
+        policy_settings: expect.objectContaining({ mode: 'Prevention', enabled: true }),
+        managed_rules: { managed_rule_set: [{ type: 'Microsoft_DefaultRuleSet', version: '2.1' }, { type: 'Microsoft_BotManagerRuleSet', version: '1.1' }] },
+      });
+      expect(synth).toHaveResourceWithProperties(ApplicationLoadBalancerSecurityPolicy, {
+        application_load_balancer_id: agcId,
+        web_application_firewall_policy_id: expect.stringMatching(/^\$\{azurerm_web_application_firewall_policy\.agc_waf-policy_[0-9A-F]+\.id\}$/),
+      });
+    });
+
+    it('lets the ALB controller identity configure the AGC and join its subnet and WAF policy, nothing more', () => {
+      const alb = roles.filter((r) => r.principal_id.includes('platform-identities_alb-controller_identity_'));
+      expect(alb.map((r) => [r.role_definition_name, r.scope.replace(/_[0-9A-F]+\./, '.')]).sort()).toEqual([
+        ['AppGw for Containers Configuration Manager', '${azurerm_application_load_balancer.agc.id}'],
+        ['Network Contributor', '${azurerm_web_application_firewall_policy.agc_waf-policy.id}'],
+        ['Network Contributor', '${data.azurerm_subnet.lookups_subnet-gateway.id}'],
+      ]);
+      for (const r of alb) expect(r).toMatchObject({ principal_id: principal('alb-controller'), principal_type: 'ServicePrincipal' });
+    });
+
+    it('has the public zone of the tenant domain, a wildcard CNAME to the frontend, and DNS Zone Contributor on it for cert-manager only', () => {
+      expect(synth).toHaveResourceWithProperties(DnsZone, { name: 'chat.panal.example.com', resource_group_name: expect.stringContaining('azurerm_resource_group.resource-group') });
+      expect(synth).toHaveResourceWithProperties({ tfResourceType: 'azurerm_dns_cname_record' }, {
+        name: '*',
+        record: expect.stringMatching(/^\$\{azurerm_application_load_balancer_frontend\.agc_frontend_[0-9A-F]+\.fully_qualified_domain_name\}$/),
+      });
+      const dns = roles.filter((r) => r.role_definition_name === 'DNS Zone Contributor');
+      expect(dns).toEqual([
+        expect.objectContaining({ scope: expect.stringMatching(/^\$\{azurerm_dns_zone\.tenant-dns_zone_[0-9A-F]+\.id\}$/), principal_id: principal('cert-manager'), principal_type: 'ServicePrincipal' }),
+      ]);
+    });
+
+    it('outputs what environment.yaml edge takes (AGC id, frontend name, WAF policy id), the frontend FQDN custom domains CNAME to, and what the parent domain delegates to', () => {
+      const { value } = json.output.edge;
+      expect(Object.keys(value).sort()).toEqual(['application_gateway_id', 'dns_zone_name', 'dns_zone_name_servers', 'frontend_fqdn', 'frontend_name', 'waf_policy_id']);
+      expect(value.waf_policy_id).toMatch(/^\$\{azurerm_web_application_firewall_policy\.agc_waf-policy_[0-9A-F]+\.id\}$/);
+      expect(value.application_gateway_id).toEqual(agcId);
+      expect(value.frontend_name).toMatch(/^\$\{azurerm_application_load_balancer_frontend\.agc_frontend_[0-9A-F]+\.name\}$/);
+      expect(value.frontend_fqdn).toMatch(/^\$\{azurerm_application_load_balancer_frontend\.agc_frontend_[0-9A-F]+\.fully_qualified_domain_name\}$/);
+      expect(value.dns_zone_name).toMatch(/^\$\{azurerm_dns_zone\.tenant-dns_zone_[0-9A-F]+\.name\}$/);
+      expect(value.dns_zone_name_servers).toMatch(/^\$\{tolist\(azurerm_dns_zone\.tenant-dns_zone_[0-9A-F]+\.name_servers\)\}$/);
+    });
+
+    it('gives dev its own AGC and zone', () => {
+      const dev = synthStack((app) => new AksStack(app, 'aks', DEV)).synth;
+      expect(dev).toHaveResourceWithProperties(ApplicationLoadBalancer, { name: 'agc-pnldev' });
+      expect(dev).toHaveResourceWithProperties(DnsZone, { name: 'chat.dev.panal.example.com' });
     });
   });
 

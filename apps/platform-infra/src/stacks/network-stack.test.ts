@@ -28,6 +28,19 @@ describe('NetworkStack', () => {
     });
   });
 
+  it('delegates the /24 gateway subnet to Application Gateway for Containers, and admits HTTPS and HTTP (ACME HTTP-01) from the internet', () => {
+    expect(synth).toHaveResourceWithProperties(Subnet, {
+      name: 'snet-agc',
+      address_prefixes: ['10.20.18.0/24'],
+      delegation: [{ name: 'agc', service_delegation: { name: 'Microsoft.ServiceNetworking/trafficControllers', actions: ['Microsoft.Network/virtualNetworks/subnets/join/action'] } }],
+    });
+    const fromInternet = resourcesOf(json, 'azurerm_network_security_rule').filter((r) => r.source_address_prefix === 'Internet');
+    expect(fromInternet.map((r) => [r.name, r.destination_port_ranges, r.access, r.network_security_group_name]).sort()).toEqual([
+      ['allow-internet-http', ['80'], 'Allow', '${azurerm_network_security_group.network_nsg-gateway_59C7B4F5.name}'],
+      ['allow-internet-https', ['443'], 'Allow', '${azurerm_network_security_group.network_nsg-gateway_59C7B4F5.name}'],
+    ]);
+  });
+
   it('puts an NSG on every subnet but the firewall\'s (Azure allows none there), ending in a deny of VNet inbound traffic', () => {
     expect(resourcesOf(json, SubnetNetworkSecurityGroupAssociation.tfResourceType)).toHaveLength(4);
     const denies = resourcesOf(json, 'azurerm_network_security_rule').filter((r) => r.access === 'Deny');
