@@ -43,17 +43,6 @@ describe('tenants and platform namespaces together (evaluated NetworkPolicies)',
     for (const w of [gateway, ...standardModels, premiumModel, ...tenantIds.map(web)]) expect(seen).toContain(key(w));
   });
 
-  it('lets only the edge subnet reach the ACME solver, only on 8089, and the solver reach nothing', () => {
-    const solver = 'gateway-system/cm-acme-http-solver';
-    const into = conns.filter((c) => isWorkload(c.dst) && key(c.dst) === solver);
-    expect(into.length).toBeGreaterThan(0);
-    for (const c of into) {
-      expect(isWorkload(c.src)).toBe(false);
-      expect(connectionToString(c)).toMatch(/: TCP 8089$/);
-    }
-    expect(conns.filter((c) => isWorkload(c.src) && key(c.src) === solver).map(connectionToString)).toEqual([]);
-  });
-
   it('has no direct path from any tenant pod to any model pod', () => {
     const leaks = conns.filter((c) => isWorkload(c.src) && c.src.namespace.startsWith('tenant-') && isWorkload(c.dst) && c.dst.namespace.startsWith('models-'));
     expect(leaks.map(connectionToString)).toEqual([]);

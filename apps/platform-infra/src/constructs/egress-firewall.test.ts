@@ -2,12 +2,21 @@ import '../testing/cdktf-matchers';
 import { join, resolve } from 'node:path';
 import { loadEnvironment, loadTenants } from '@panal/tenant-config';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { renderArgocd } from '../../../../argocd/src/render-argocd.ts';
 import { PROD } from '../environments/prod';
 import { resourcesOf, synthStack } from '../testing/synth-stack';
 import { NetworkStack } from '../stacks/network-stack';
 
 const repoRoot = resolve(import.meta.dirname, '../../../..');
 const envDir = join(repoRoot, 'environments/example');
+
+/**
+ * Hosts the AzureKubernetesService FQDN tag admits that the platform calls itself (the tag is a
+ * Microsoft-maintained list; these are in its documented table).
+ * @see https://learn.microsoft.com/azure/aks/outbound-rules-control-egress#azure-global-required-fqdn--application-rules
+ */
+const COVERED_BY_AKS_TAG = new Set(['mcr.microsoft.com']);
 
 /** Whether an application rule's FQDN (`*.` is any subdomain) admits a host. */
 const admits = (fqdn: string, host: string) => (fqdn.startsWith('*.') ? host.endsWith(fqdn.slice(1)) : host === fqdn);
@@ -45,7 +54,7 @@ describe('EgressFirewall (network stack, prod)', () => {
     expect(group.network_rule_collection.flatMap((c: any) => c.rule)).toEqual([expect.objectContaining({ protocols: ['UDP'], destination_ports: ['123'] })]);
   });
 
-  it('admits every internet host the platform is configured to call: Entra ID, Azure Monitor, the Git repository, the ACME server, each tenant SSO issuer', () => {
+  it('admits every internet host the platform is configured to call: Entra ID, Azure Monitor, the Git repository, the chart repositories, the ACME server, each tenant SSO issuer', () => {
     const { environment, identities } = loadEnvironment(envDir, repoRoot);
     const tenants = loadTenants({ tenantsDir: join(repoRoot, 'apps/tenants/tenants'), repoRoot, identities });
     const hosts = new Map<string, string>([
@@ -59,7 +68,13 @@ describe('EgressFirewall (network stack, prod)', () => {
       hosts.set(new URL(environment.telemetryExport.otlpLogsEndpoint).hostname, 'telemetryExport.otlpLogsEndpoint');
     }
     for (const t of tenants) hosts.set(new URL(t.sso.issuerUrl).hostname, `${t.sourceFile} sso.issuerUrl`);
-    const refused = [...hosts].filter(([host]) => !allowedFqdns.some((f) => admits(f, host))).map(([host, why]) => `${host} (${why})`);
+    // Chart repositories of the Argo CD Applications (https ones; OCI ones are registry paths such as mcr.microsoft.com/...).
+    for (const [file, text] of renderArgocd({ repoRoot, envDir })) {
+      const app = parse(text);
+      const repo: string | undefined = app.kind === 'Application' ? app.spec.source.repoURL : undefined;
+      if (repo && repo !== PROD.gitops.repoUrl && app.spec.source.chart) hosts.set(repo.startsWith('https://') ? new URL(repo).hostname : repo.split('/')[0]!, `dist/manifests/argocd/${file} chart repository`);
+    }
+    const refused = [...hosts].filter(([host]) => !COVERED_BY_AKS_TAG.has(host) && !allowedFqdns.some((f) => admits(f, host))).map(([host, why]) => `${host} (${why})`);
     expect(refused).toEqual([]);
     // Not vacuous: a host nobody allowed is refused.
     expect(allowedFqdns.some((f) => admits(f, 'registry-1.docker.io'))).toBe(false);

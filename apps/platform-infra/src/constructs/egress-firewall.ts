@@ -77,6 +77,13 @@ export const EGRESS_ALLOW_LIST: readonly EgressAllowance[] = [
     source: 'https://learn.microsoft.com/azure/aks/outbound-rules-control-egress#azure-monitor-for-containers',
   },
   {
+    // The chart repositories of the Argo CD Applications in dist/manifests/argocd (egress-firewall.test.ts
+    // checks every one is here); the ALB controller's, mcr.microsoft.com, is in the AzureKubernetesService tag.
+    destination: 'charts.jetstack.io',
+    neededBy: 'Argo CD repo server fetches the pinned cert-manager chart',
+    source: 'https://cert-manager.io/docs/installation/helm/',
+  },
+  {
     // The ACME server of environments/<env>/environment.yaml edge.acme.server (egress-firewall.test.ts checks it is here).
     destination: 'acme-v02.api.letsencrypt.org',
     neededBy: 'cert-manager ACME account, orders and challenges (Let\'s Encrypt) for the edge certificates',

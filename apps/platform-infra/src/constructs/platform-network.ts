@@ -88,16 +88,15 @@ export class PlatformNetwork extends Construct {
     ]);
     this.protect('gateway', rg, [
       { name: 'allow-internet-https', ports: ['443'], from: 'Internet' },
-      // ACME HTTP-01 (certificates of tenants' custom domains) is answered on port 80 only, and plain
-      // HTTP requests get their redirect to HTTPS.
-      // @see https://letsencrypt.org/docs/challenge-types/#http-01-challenge
+      // Plain HTTP requests (a user typing the hostname) get their 301 to HTTPS. Certificates are
+      // validated by DNS-01, not on this port (ADR 0021).
       {
         name: 'allow-internet-http',
         ports: ['80'],
         from: 'Internet',
         checkovSkips: {
           CKV_AZURE_160:
-            'ACME HTTP-01 validation of custom-domain certificates happens only on port 80; the Gateway http listener serves nothing but the challenge and a 301 redirect to HTTPS (ADR 0021)',
+            'the Gateway http listener serves nothing but a 301 redirect to HTTPS, so users who type the bare hostname reach the HTTPS site (ADR 0021)',
         },
       },
     ]);

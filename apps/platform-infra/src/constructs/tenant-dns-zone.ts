@@ -31,8 +31,9 @@ const DOMAIN = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/;
 /**
  * The public Azure DNS zone of the tenant domain: `*.<domain>` is a CNAME to the AGC frontend, so
  * a new tenant's hostname resolves without a DNS change, and cert-manager's identity is DNS Zone
- * Contributor on this zone only, to answer the DNS-01 challenge of the wildcard certificate
- * `*.<domain>` (HTTP-01 cannot prove a wildcard). Explicit names such as `_acme-challenge` take
+ * Contributor on this zone only, to answer every DNS-01 challenge: the wildcard certificate
+ * `*.<domain>` (HTTP-01 cannot prove a wildcard) and each custom domain, whose customer points
+ * `_acme-challenge.<hostname>` here with a CNAME (ADR 0021). Explicit names such as `_acme-challenge` take
  * precedence over the wildcard, so the challenge TXT records do not clash with it.
  * The parent domain delegates to the zone's name servers (stack output `edge.dns_zone_name_servers`).
  * @see https://cert-manager.io/docs/configuration/acme/dns01/azuredns/

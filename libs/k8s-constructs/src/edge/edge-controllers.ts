@@ -26,6 +26,12 @@ export const CERT_MANAGER_IMAGES: ChartImages = {
  */
 export const ALB_CONTROLLER_CHART: HelmChartSource = { repoUrl: 'mcr.microsoft.com/application-lb/charts', chart: 'alb-controller', version: '1.7.9', oci: true };
 
+/**
+ * The Azure-provided DNS resolver every VNet host reaches without going through the firewall.
+ * @see https://learn.microsoft.com/azure/virtual-network/what-is-ip-address-168-63-129-16
+ */
+export const AZURE_VNET_RESOLVER = '168.63.129.16:53';
+
 /** Namespace of cert-manager (its ServiceAccount `cert-manager` is federated with the certManager identity). */
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
 
@@ -58,7 +64,7 @@ export function platformRegistry(images: Environment['images']): string {
 
 /**
  * The two controllers the edge needs, as Argo CD Applications of their vendors' pinned charts:
- * cert-manager (certificates, with the Gateway API solver on) and the ALB controller (turns the
+ * cert-manager (certificates, by DNS-01) and the ALB controller (turns the
  * Gateway and HTTPRoutes into Application Gateway for Containers configuration). Both run with
  * workload identity; neither chart can be rendered offline here, so only their values are tested
  * (docs/adr/0021-borde-agc-y-certificados.md).
@@ -82,7 +88,11 @@ export class EdgeControllers extends Construct {
           // Images through the platform ACR (nodes have no route to quay.io), same repository layout.
           imageRegistry: platformRegistry(props.images),
           ...certManagerDigests(platformRegistry(props.images), props.imageDigests ?? {}),
-          config: { apiVersion: 'controller.config.cert-manager.io/v1alpha1', kind: 'ControllerConfiguration', enableGatewayAPI: true },
+          // The DNS-01 self-check asks the zone's authoritative servers on port 53 unless told otherwise;
+          // the egress firewall admits no DNS, so it asks the Azure-provided resolver of the VNet instead.
+          // @see https://cert-manager.io/docs/configuration/acme/dns01/#setting-nameservers-for-dns01-self-check
+          dns01RecursiveNameservers: AZURE_VNET_RESOLVER,
+          dns01RecursiveNameserversOnly: true,
           podLabels: { 'azure.workload.identity/use': 'true' },
           serviceAccount: { annotations: { 'azure.workload.identity/client-id': certManager } },
         },

@@ -19,7 +19,7 @@ import {
  */
 export const AGC_GATEWAY_CLASS = 'azure-alb-external';
 
-/** Name of the plain-HTTP listener: redirects to HTTPS and answers ACME HTTP-01 challenges. */
+/** Name of the plain-HTTP listener: it only redirects to HTTPS. */
 export const EDGE_HTTP_LISTENER = 'http';
 
 /** One HTTPS listener of the edge and the certificate (a `kubernetes.io/tls` Secret in the Gateway's namespace) it serves. */
@@ -73,8 +73,7 @@ export interface EdgeGatewayProps {
  * - Port 443: the wildcard listener admits routes from every tenant namespace (by the role label
  *   tenants cannot edit; hostnames are unique across tenants, checked by loadTenants), each custom
  *   domain's listener only from its tenant's namespace, so no tenant can serve another's domain.
- * - Port 80: a 301 to HTTPS for every hostname; cert-manager's HTTP-01 solver routes (more specific
- *   hostnames and paths, so they win) attach here too, from this namespace only.
+ * - Port 80: a 301 to HTTPS for every hostname (the redirect route is the only one, from this namespace).
  * @see https://learn.microsoft.com/azure/application-gateway/for-containers/how-to-ssl-offloading-gateway-api
  * @see https://gateway-api.sigs.k8s.io/guides/http-redirect-rewrite/
  */

@@ -54,6 +54,18 @@ describe('edge gateway and certificates', () => {
     });
   });
 
+  it('validates every certificate by DNS-01 in the platform zone, following the CNAME a custom domain delegates its challenge with', () => {
+    const objects = render();
+    const issuer = find(objects, 'ClusterIssuer', 'edge-acme');
+    expect(issuer.spec.acme.solvers).toHaveLength(1);
+    expect(issuer.spec.acme.solvers[0].dns01).toMatchObject({ cnameStrategy: 'Follow', azureDNS: { hostedZoneName: 'chat.example.com', managedIdentity: { clientID: TEST_PLATFORM_CLIENT_IDS.certManager } } });
+    const gateway = find(objects, 'Gateway', 'edge');
+    const listener = gateway.spec.listeners.find((l: any) => l.hostname === 'ia.globex.example.com').name;
+    const custom = find(objects, 'Certificate', listener);
+    expect(custom.metadata.annotations['panal.io/acme-challenge-cname']).toBe(`_acme-challenge.ia.globex.example.com CNAME _acme-challenge.${listener}.chat.example.com`);
+    expect(find(objects, 'Certificate', 'tenant-domain-wildcard').metadata.annotations['panal.io/acme-challenge-cname']).toBeUndefined();
+  });
+
   it('redirects plain HTTP to HTTPS', () => {
     const redirect = find(render(), 'HTTPRoute', 'https-redirect');
     expect(redirect.spec.rules[0].filters[0]).toEqual({ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } });
