@@ -22,3 +22,13 @@ export const SyncWave = {
 export function syncWave(wave: number): Record<string, string> {
   return { 'argocd.argoproj.io/sync-wave': String(wave) };
 }
+
+/**
+ * Sync option for objects whose CRD another Application installs (cert-manager's, the ALB
+ * controller's): Argo CD skips their dry run while the CRD is missing instead of failing the whole
+ * sync, and the Application's retries apply them once the CRD exists.
+ * @see https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#skip-dry-run-for-new-custom-resources-types
+ */
+export function crdFromAnotherApplication(): Record<string, string> {
+  return { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' };
+}

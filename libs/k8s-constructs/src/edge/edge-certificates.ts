@@ -1,7 +1,7 @@
 import type { Environment } from '@panal/tenant-config';
 import { Construct } from 'constructs';
 import { appLabels } from '../common/labels';
-import { syncWave, SyncWave } from '../common/sync-waves';
+import { crdFromAnotherApplication, syncWave, SyncWave } from '../common/sync-waves';
 import {
   Certificate,
   CertificateSpecPrivateKeyAlgorithm,
@@ -77,7 +77,7 @@ export class EdgeCertificates extends Construct {
       });
     }
     new ClusterIssuer(this, 'Issuer', {
-      metadata: { name: EDGE_CLUSTER_ISSUER, labels: appLabels('edge', 'certificate-issuer'), annotations: syncWave(SyncWave.dependencies) },
+      metadata: { name: EDGE_CLUSTER_ISSUER, labels: appLabels('edge', 'certificate-issuer'), annotations: { ...syncWave(SyncWave.dependencies), ...crdFromAnotherApplication() } },
       spec: { acme: { server: edge.acme.server, email: edge.acme.email, privateKeySecretRef: { name: `${EDGE_CLUSTER_ISSUER}-account-key` }, solvers } },
     });
     for (const listener of tlsListeners) {
@@ -87,7 +87,7 @@ export class EdgeCertificates extends Construct {
           name: listener.secretName.replace(/-tls$/, ''),
           namespace: edge.gatewayNamespace,
           labels: appLabels('edge', 'certificate'),
-          annotations: { ...syncWave(SyncWave.dependencies), ...cname },
+          annotations: { ...syncWave(SyncWave.dependencies), ...crdFromAnotherApplication(), ...cname },
         },
         spec: {
           secretName: listener.secretName,

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { appLabels } from '../common/labels';
-import { syncWave, SyncWave } from '../common/sync-waves';
+import { crdFromAnotherApplication, syncWave, SyncWave } from '../common/sync-waves';
 
 /**
  * API version and kind of the ALB controller's WAF attachment. Its CRD ships only inside the ALB
@@ -32,7 +32,7 @@ export class EdgeWafPolicy extends Construct {
     super(scope, id);
     new ApiObject(this, 'Resource', {
       ...WAF_POLICY_KIND,
-      metadata: { name: `${props.gatewayName}-waf`, namespace: props.gatewayNamespace, labels: appLabels('edge', 'waf'), annotations: syncWave(SyncWave.routes) },
+      metadata: { name: `${props.gatewayName}-waf`, namespace: props.gatewayNamespace, labels: appLabels('edge', 'waf'), annotations: { ...syncWave(SyncWave.routes), ...crdFromAnotherApplication() } },
       spec: {
         targetRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: props.gatewayName, namespace: props.gatewayNamespace },
         webApplicationFirewall: { id: props.webApplicationFirewallPolicyId },

@@ -66,6 +66,12 @@ describe('edge gateway and certificates', () => {
     expect(find(objects, 'Certificate', 'tenant-domain-wildcard').metadata.annotations['panal.io/acme-challenge-cname']).toBeUndefined();
   });
 
+  it('lets Argo CD apply the cert-manager and ALB objects once the CRDs their own Applications install exist', () => {
+    const objects = render().filter((o) => ['ClusterIssuer', 'Certificate', 'WebApplicationFirewallPolicy'].includes(o.kind)) as any[];
+    expect(objects.length).toBeGreaterThanOrEqual(4);
+    for (const o of objects) expect(o.metadata.annotations['argocd.argoproj.io/sync-options'], `${o.kind}/${o.metadata.name}`).toBe('SkipDryRunOnMissingResource=true');
+  });
+
   it('redirects plain HTTP to HTTPS', () => {
     const redirect = find(render(), 'HTTPRoute', 'https-redirect');
     expect(redirect.spec.rules[0].filters[0]).toEqual({ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } });
