@@ -10,7 +10,7 @@ export interface EdgeProps {
   readonly edge: Environment['edge'];
   /** Every tenant: their custom domains become listeners and certificates. */
   readonly tenants: readonly Tenant[];
-  /** Client id of cert-manager's workload identity. @default no wildcard certificate (see EdgeCertificates) */
+  /** Client id of cert-manager's workload identity. @default none: no certificate can be issued (see EdgeCertificates) */
   readonly certManagerClientId?: string;
 }
 
