@@ -68,11 +68,11 @@ describe('EgressFirewall (network stack, prod)', () => {
       hosts.set(new URL(environment.telemetryExport.otlpLogsEndpoint).hostname, 'telemetryExport.otlpLogsEndpoint');
     }
     for (const t of tenants) hosts.set(new URL(t.sso.issuerUrl).hostname, `${t.sourceFile} sso.issuerUrl`);
-    // Chart repositories of the Argo CD Applications (https ones; OCI ones are registry paths such as mcr.microsoft.com/...).
+    // Chart repositories of the Argo CD Applications (https Helm repositories and oci:// registries).
     for (const [file, text] of renderArgocd({ repoRoot, envDir })) {
       const app = parse(text);
       const repo: string | undefined = app.kind === 'Application' ? app.spec.source.repoURL : undefined;
-      if (repo && repo !== PROD.gitops.repoUrl && app.spec.source.chart) hosts.set(repo.startsWith('https://') ? new URL(repo).hostname : repo.split('/')[0]!, `dist/manifests/argocd/${file} chart repository`);
+      if (repo && app.spec.source.helm) hosts.set(new URL(repo).hostname, `dist/manifests/argocd/${file} chart repository`);
     }
     const refused = [...hosts].filter(([host]) => !COVERED_BY_AKS_TAG.has(host) && !allowedFqdns.some((f) => admits(f, host))).map(([host, why]) => `${host} (${why})`);
     expect(refused).toEqual([]);

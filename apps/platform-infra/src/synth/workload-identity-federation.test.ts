@@ -40,7 +40,7 @@ interface Manifest {
 
 /**
  * Where the third-party charts the Argo CD Applications install take a client id in their values, and
- * the ServiceAccount the chart runs the workload as (their charts fix these names).
+ * the ServiceAccount the chart runs the workload as (their charts fix these names), by Application name.
  */
 const CHART_CLIENT_IDS: Readonly<Record<string, { path: readonly string[]; serviceAccount: (app: any) => { namespace: string; name: string } }>> = {
   // cert-manager's controller ServiceAccount is named after the release (templates/_helpers.tpl, cert-manager.serviceAccountName).
@@ -97,10 +97,10 @@ function clientIdUses(manifests: readonly Manifest[]): { uses: ClientIdUse[]; pr
     }
     if (o.kind === 'Application' && o.spec?.source?.helm?.valuesObject) {
       const values = o.spec.source.helm.valuesObject;
-      const chart = CHART_CLIENT_IDS[o.spec.source.chart];
+      const chart = CHART_CLIENT_IDS[o.metadata.name];
       const guids = JSON.stringify(values).match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? [];
       const id = chart?.path.reduce<any>((v, k) => v?.[k], values);
-      if (guids.some((g) => g !== id)) problems.push(`${file}: Application ${o.metadata.name} (chart ${o.spec.source.chart}) passes ${guids.join(', ')} in its values at a path CHART_CLIENT_IDS does not know`);
+      if (guids.some((g) => g !== id)) problems.push(`${file}: Application ${o.metadata.name} (${o.spec.source.repoURL}) passes ${guids.join(', ')} in its values at a path CHART_CLIENT_IDS does not know`);
       if (chart && id) {
         const sa = chart.serviceAccount(o);
         uses.push({ file, via: `Application ${o.metadata.name} helm value ${chart.path.join('.')}`, clientId: id, namespace: sa.namespace, serviceAccount: sa.name });

@@ -1,21 +1,28 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Application } from '../imports/argoproj.io';
+import { Application, type ApplicationSpecSource } from '../imports/argoproj.io';
 
-/** A third-party Helm chart, pinned, as Argo CD fetches it. */
-export interface HelmChartSource {
-  /** Chart repository: an https Helm repository, or an OCI registry path without scheme (then `oci` is true). */
-  readonly repoUrl: string;
-  /** Chart name in the repository. */
-  readonly chart: string;
-  /** Exact chart version: never a range, so a sync is reproducible. */
-  readonly version: string;
-  /**
-   * Whether `repoUrl` is an OCI registry: Argo CD then needs a repository entry with `enableOCI`.
-   * @default false
-   */
-  readonly oci?: boolean;
-}
+/**
+ * A third-party Helm chart, pinned, as Argo CD fetches it: from an https Helm repository (`repoUrl`
+ * plus `chart`), or from an OCI registry (`repoUrl` is `oci://<registry>/<path>/<chart>`, no `chart`).
+ * Public OCI charts need no repository entry in Argo CD (3.1 and later), so nothing secret-shaped is
+ * rendered for them.
+ * @see https://argo-cd.readthedocs.io/en/release-3.2/user-guide/oci/
+ */
+export type HelmChartSource =
+  | {
+      /** An https Helm repository. */
+      readonly repoUrl: `https://${string}`;
+      /** Chart name in the repository. */
+      readonly chart: string;
+      /** Exact chart version: never a range, so a sync is reproducible. */
+      readonly version: string;
+    }
+  | {
+      /** The chart's OCI repository, `oci://<registry>/<path>/<chart>`. */
+      readonly repoUrl: `oci://${string}`;
+      /** Exact chart version (the OCI tag). */
+      readonly version: string;
+    };
 
 /** Props of {@link HelmChartApplication}. */
 export interface HelmChartApplicationProps {
@@ -37,32 +44,25 @@ export interface HelmChartApplicationProps {
  * An Argo CD Application that installs a pinned third-party Helm chart, synced automatically like
  * the add-on folders. Used for controllers whose manifests their vendors ship only as charts
  * (cert-manager, the ALB controller): owning a copy of those manifests would be worse than pinning
- * the chart. For an OCI chart it also renders the (credential-less) repository entry Argo CD needs.
+ * the chart.
  * @see https://argo-cd.readthedocs.io/en/stable/user-guide/helm/
- * @see https://argo-cd.readthedocs.io/en/stable/operator-manual/declarative-setup/#helm
  */
 export class HelmChartApplication extends Construct {
   constructor(scope: Construct, id: string, props: HelmChartApplicationProps) {
     super(scope, id);
     const { source } = props;
     if (/[~^*x]|\s|[<>]/.test(source.version)) throw new Error(`source.version must be an exact chart version, but "${source.version}" was provided`);
+    const helm = { releaseName: props.name, valuesObject: props.values };
+    const chartSource: ApplicationSpecSource =
+      'chart' in source ? { repoUrl: source.repoUrl, chart: source.chart, targetRevision: source.version, helm } : { repoUrl: source.repoUrl, path: '.', targetRevision: source.version, helm };
     new Application(this, 'Resource', {
       metadata: { name: props.name, namespace: props.argocdNamespace },
       spec: {
         project: props.project,
-        source: { repoUrl: source.repoUrl, chart: source.chart, targetRevision: source.version, helm: { releaseName: props.name, valuesObject: props.values } },
+        source: chartSource,
         destination: { server: 'https://kubernetes.default.svc', namespace: props.namespace },
         syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'] },
       },
     });
-    if (source.oci) {
-      // A repository entry, not a credential: the registry is public, so it holds no secret value.
-      new ApiObject(this, 'Repository', {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: `helm-oci-${props.name}`, namespace: props.argocdNamespace, labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
-        stringData: { type: 'helm', name: props.name, url: source.repoUrl, enableOCI: 'true' },
-      });
-    }
   }
 }

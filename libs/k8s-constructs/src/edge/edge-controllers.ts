@@ -24,7 +24,7 @@ export const CERT_MANAGER_IMAGES: ChartImages = {
  * The ALB controller of Application Gateway for Containers, published only as an OCI chart in MCR.
  * @see https://learn.microsoft.com/azure/application-gateway/for-containers/quickstart-deploy-application-gateway-for-containers-alb-controller
  */
-export const ALB_CONTROLLER_CHART: HelmChartSource = { repoUrl: 'mcr.microsoft.com/application-lb/charts', chart: 'alb-controller', version: '1.7.9', oci: true };
+export const ALB_CONTROLLER_CHART: HelmChartSource = { repoUrl: 'oci://mcr.microsoft.com/application-lb/charts/alb-controller', version: '1.7.9' };
 
 /**
  * The Azure-provided DNS resolver every VNet host reaches without going through the firewall.

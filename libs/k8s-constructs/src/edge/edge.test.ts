@@ -160,6 +160,14 @@ describe('edge controllers', () => {
     expect(values(render()).image).toBeUndefined();
   });
 
+  it('installs the ALB controller from its OCI chart without any repository Secret', () => {
+    const objects = render();
+    expect(objects.map((o) => o.kind)).toEqual(['Application', 'Application']);
+    const alb = objects.find((o) => o.metadata.name === 'alb-controller');
+    expect(alb.spec.source).toMatchObject({ repoURL: 'oci://mcr.microsoft.com/application-lb/charts/alb-controller', path: '.', targetRevision: '1.7.9' });
+    expect(alb.spec.source.chart).toBeUndefined();
+  });
+
   it('installs nothing for a controller whose identity does not exist yet', () => {
     const chart = new Chart(new App(), 'argocd');
     const controllers = new EdgeControllers(chart, 'Edge', { argocdNamespace: 'argocd', project: 'platform', images: TEST_ENVIRONMENT.images, clientIds: {} });
