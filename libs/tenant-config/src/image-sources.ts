@@ -38,6 +38,16 @@ export function parseImageRef(ref: string): ImageRef {
   return { registry: m[1]!, repository: m[2]!, tag: m[3]!, digest: m[4] };
 }
 
+/**
+ * Registry host of the platform's images: all of them come from the one private ACR.
+ * @throws Error when the environment's images name more than one registry
+ */
+export function platformRegistry(images: Environment['images']): string {
+  const hosts = new Set(Object.values(images).map((image) => parseImageRef(image).registry));
+  if (hosts.size !== 1) throw new Error(`images must all come from one registry, but ${[...hosts].sort().join(', ')} were provided`);
+  return [...hosts][0]!;
+}
+
 /** `registry/repository:tag`, without digest: the key of the digest lock. */
 export const taggedRef = (r: ImageRef): string => `${r.registry}/${r.repository}:${r.tag}`;
 
@@ -68,7 +78,7 @@ export function mirroredImages(images: Environment['images'], chartImages: reado
     const ref = parseImageRef(images[key]);
     out.push({ usedBy: `images.${key}`, source: `${source.upstreamHost}/${ref.repository}:${ref.tag}`, target: taggedRef(ref) });
   }
-  const registry = parseImageRef(images.openWebUI).registry;
+  const registry = platformRegistry(images);
   for (const chart of chartImages) {
     for (const repository of chart.repositories) out.push({ usedBy: chart.usedBy, source: `${chart.upstreamHost}/${repository}:${chart.tag}`, target: `${registry}/${repository}:${chart.tag}` });
   }

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { CERT_MANAGER_IMAGES } from '@panal/k8s-constructs';
 import { loadEnvironment, mirroredImages } from '@panal/tenant-config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_DIGESTS_FILE, mirrorImages, MirrorRefused, readDigests } from './mirror.ts';
+import { IMAGE_DIGESTS_FILE, mirrorImages, MirrorRefused } from './mirror.ts';
 
 /**
  * The mirror against two real OCI registries (crane's own registry server, built from the Go module
@@ -14,6 +14,8 @@ import { IMAGE_DIGESTS_FILE, mirrorImages, MirrorRefused, readDigests } from './
  * ACR. The images are real (one small layer each, pushed with crane); only the hosts are local.
  */
 const repoRoot = resolve(import.meta.dirname, '../../..');
+/** The lock as the synthesis reads it. */
+const readDigests = (envDir: string) => loadEnvironment(envDir, repoRoot).imageDigests;
 const servers: ChildProcess[] = [];
 let crane: string;
 let upstream: string;

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CERT_MANAGER_IMAGES } from '@panal/k8s-constructs';
 import { imageDigestsSchema, loadEnvironment, mirroredImages, type MirroredImage } from '@panal/tenant-config';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 
 /** File of an environment folder where the mirror records digests (read by loadEnvironment). */
 export const IMAGE_DIGESTS_FILE = 'image-digests.yaml';
@@ -99,7 +99,7 @@ function tryCrane(crane: (args: string[]) => string, args: string[]): string | u
   }
 }
 
-/** Writes the lock atomically, keeping digests of images this environment no longer mirrors out of it. */
+/** Writes the lock atomically, with only the images mirrored now (an image the environment dropped drops out). */
 function writeDigests(file: string, digests: Record<string, string>): void {
   const sorted = Object.fromEntries(Object.entries(digests).sort(([a], [b]) => a.localeCompare(b)));
   imageDigestsSchema.parse({ digests: sorted });
@@ -107,10 +107,4 @@ function writeDigests(file: string, digests: Record<string, string>): void {
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, header + stringify({ digests: sorted }));
   renameSync(tmp, file);
-}
-
-/** Reads the lock of an environment folder (empty when it has none). */
-export function readDigests(envDir: string): Record<string, string> {
-  const file = join(envDir, IMAGE_DIGESTS_FILE);
-  return existsSync(file) ? imageDigestsSchema.parse(parse(readFileSync(file, 'utf8'))).digests : {};
 }

@@ -1,4 +1,4 @@
-import type { ChartImages, Environment } from '@panal/tenant-config';
+import { platformRegistry, type ChartImages, type Environment } from '@panal/tenant-config';
 import { Construct } from 'constructs';
 import { HelmChartApplication, type HelmChartSource } from '../argocd/helm-chart-application';
 
@@ -55,13 +55,6 @@ export interface EdgeControllersProps {
   readonly imageDigests?: Readonly<Record<string, string>>;
 }
 
-/** Registry host of the platform's images (all of them come from the one private ACR). */
-export function platformRegistry(images: Environment['images']): string {
-  const hosts = new Set(Object.values(images).map((image) => image.split('/')[0]));
-  if (hosts.size !== 1) throw new Error(`images must all come from one registry, but ${[...hosts].sort().join(', ')} were provided`);
-  return [...hosts][0];
-}
-
 /**
  * The two controllers the edge needs, as Argo CD Applications of their vendors' pinned charts:
  * cert-manager (certificates, by DNS-01) and the ALB controller (turns the
@@ -76,6 +69,7 @@ export class EdgeControllers extends Construct {
   constructor(scope: Construct, id: string, props: EdgeControllersProps) {
     super(scope, id);
     const { certManager, albController } = props.clientIds;
+    const registry = platformRegistry(props.images);
     if (certManager) {
       new HelmChartApplication(this, 'CertManager', {
         name: 'cert-manager',
@@ -86,8 +80,8 @@ export class EdgeControllers extends Construct {
         values: {
           crds: { enabled: true, keep: true },
           // Images through the platform ACR (nodes have no route to quay.io), same repository layout.
-          imageRegistry: platformRegistry(props.images),
-          ...certManagerDigests(platformRegistry(props.images), props.imageDigests ?? {}),
+          imageRegistry: registry,
+          ...certManagerDigests(registry, props.imageDigests ?? {}),
           // The DNS-01 self-check asks the zone's authoritative servers on port 53 unless told otherwise;
           // the egress firewall admits no DNS, so it asks the Azure-provided resolver of the VNet instead.
           // @see https://cert-manager.io/docs/configuration/acme/dns01/#setting-nameservers-for-dns01-self-check
