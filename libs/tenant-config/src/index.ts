@@ -15,3 +15,4 @@ export * from './inference-gateway-config';
 export * from './db-bootstrap-sql';
 export * from './edge-hostnames';
 export * from './image-sources';
+export * from './tenant-activator-config';

@@ -12,6 +12,7 @@ const tenant = (id: string, tier: Tier, state: Tenant['state'] = 'active'): Tena
   hostnames: [`${id}.example.com`],
   sso: { issuerUrl: 'https://login.example.com', clientId: 'c', providerName: 'Entra ID' },
   openWebUIReplicas: TIER_PROFILES[tier].defaultOpenWebUIReplicas,
+  dormantAfterIdleMinutes: TIER_PROFILES[tier].defaultDormantAfterIdleMinutes,
   quota: TIER_PROFILES[tier].defaultQuota,
   models: TIER_PROFILES[tier].models,
   state,

@@ -164,6 +164,7 @@ function resolveTenant(file: string, data: TenantFile, identities: Pick<TenantId
     hostnames: [...data.hostnames],
     sso: { ...data.sso },
     openWebUIReplicas: { ...data.openWebUI.replicas },
+    dormantAfterIdleMinutes: data.openWebUI.dormantAfterIdleMinutes,
     quota: { ...profile.defaultQuota, ...data.quota },
     models: profile.models,
     state: data.suspended ? 'suspended' : clientId ? 'active' : 'provisioning',

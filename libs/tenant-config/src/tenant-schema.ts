@@ -25,6 +25,12 @@ export const RESERVED_TENANT_IDS: readonly string[] = [
   'system',
 ];
 
+/** Shortest idle period before a tenant sleeps (besides 0 = never). */
+export const MIN_DORMANT_AFTER_IDLE_MINUTES = 15;
+
+/** Longest idle period a tenant may set before it sleeps. */
+export const MAX_DORMANT_AFTER_IDLE_MINUTES = 7 * 24 * 60;
+
 /** Reserved id prefixes. */
 export const RESERVED_TENANT_ID_PREFIXES: readonly string[] = ['kube-', 'tenant-', 'azure-', 'aks-'];
 
@@ -98,8 +104,20 @@ function tenantSchemaForTier(tier: Tier, profile: TierProfile) {
           })
           .refine((r) => r.min <= r.max, { message: 'min must not exceed max', path: ['min'] })
           .default({ ...profile.defaultOpenWebUIReplicas }),
+        dormantAfterIdleMinutes: z
+          .number()
+          .int({ message: 'must be a whole number of minutes' })
+          .min(0, { message: 'must be 0 (never dormant) or more' })
+          .max(MAX_DORMANT_AFTER_IDLE_MINUTES, { message: `must be at most ${MAX_DORMANT_AFTER_IDLE_MINUTES} (one week)` })
+          .refine((m) => m === 0 || m >= MIN_DORMANT_AFTER_IDLE_MINUTES, {
+            message: `must be 0 (never dormant) or at least ${MIN_DORMANT_AFTER_IDLE_MINUTES}: shorter idle periods make users wait for a wake between two questions`,
+          })
+          .default(profile.defaultDormantAfterIdleMinutes)
+          .describe(
+            `Minutes without a request before OpenWebUI and Redis scale to zero; the next request wakes them (docs/adr/0022). 0 keeps the tenant always on. @default ${profile.defaultDormantAfterIdleMinutes}`,
+          ),
       })
-      .default({ replicas: { ...profile.defaultOpenWebUIReplicas } })
+      .default({ replicas: { ...profile.defaultOpenWebUIReplicas }, dormantAfterIdleMinutes: profile.defaultDormantAfterIdleMinutes })
       .describe('OpenWebUI capacity knobs.'),
     quota: z
       .strictObject({

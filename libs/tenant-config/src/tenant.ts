@@ -28,6 +28,8 @@ export interface Tenant {
   readonly sso: { readonly issuerUrl: string; readonly clientId: string; readonly providerName: string };
   /** OpenWebUI replica bounds for the autoscaler. */
   readonly openWebUIReplicas: Bounds;
+  /** Minutes without traffic before OpenWebUI and Redis scale to zero (the activator wakes them); 0 = always on. */
+  readonly dormantAfterIdleMinutes: number;
   /** Namespace quota, tier defaults with the folder's overrides applied. */
   readonly quota: TenantQuota;
   /** Models this tenant may call through the inference gateway. */

@@ -60,6 +60,12 @@ export interface TierProfile {
   readonly openWebUIReplicas: Bounds;
   /** Replicas used when the tenant folder does not say. */
   readonly defaultOpenWebUIReplicas: Bounds;
+  /**
+   * Minutes without traffic before a tenant of this tier sleeps (OpenWebUI and Redis at zero) when
+   * its folder does not say: half an hour outlasts a lunch break's gap between questions but not a
+   * night or a weekend, which is where a dormant tenant saves (docs/adr/0022).
+   */
+  readonly defaultDormantAfterIdleMinutes: number;
   /** Quota used when the tenant folder does not override it. */
   readonly defaultQuota: TenantQuota;
   /** Bounds a tenant folder's quota overrides must stay within, per field. */
@@ -78,6 +84,7 @@ export const TIER_PROFILES: Readonly<Record<Tier, TierProfile>> = {
     gateway: { requestsPerMinute: 120, tokensPerMinute: 60_000, monthlyTokenBudget: 50_000_000 },
     openWebUIReplicas: { min: 2, max: 8 },
     defaultOpenWebUIReplicas: { min: 2, max: 4 },
+    defaultDormantAfterIdleMinutes: 30,
     defaultQuota: { cpuCores: 4, memoryGiB: 10, pods: 20 },
     quotaBounds: {
       cpuCores: { min: 2, max: 8 },
@@ -90,6 +97,7 @@ export const TIER_PROFILES: Readonly<Record<Tier, TierProfile>> = {
     gateway: { requestsPerMinute: 300, tokensPerMinute: 150_000, monthlyTokenBudget: 200_000_000 },
     openWebUIReplicas: { min: 2, max: 16 },
     defaultOpenWebUIReplicas: { min: 3, max: 8 },
+    defaultDormantAfterIdleMinutes: 30,
     defaultQuota: { cpuCores: 8, memoryGiB: 20, pods: 40 },
     quotaBounds: {
       cpuCores: { min: 4, max: 16 },

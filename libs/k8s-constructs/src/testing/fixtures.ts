@@ -60,6 +60,7 @@ export function testTenant(id: string, tier: Tier = 'standard', overrides: Parti
     hostnames: [`${id}.chat.example.com`],
     sso: { issuerUrl: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0', clientId: '00000000-0000-0000-0000-0000000000c1', providerName: 'Entra ID' },
     openWebUIReplicas: { ...profile.defaultOpenWebUIReplicas },
+    dormantAfterIdleMinutes: profile.defaultDormantAfterIdleMinutes,
     quota: { ...profile.defaultQuota },
     models: profile.models,
     state: 'active',
