@@ -1,0 +1,2 @@
+import { projectVitestConfig } from '../../vitest.shared.ts';
+export default projectVitestConfig('tenant-activator');
