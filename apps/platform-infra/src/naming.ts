@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { containerRegistryName, databaseBootstrapIdentityName, type TenantIdentities } from '@panal/tenant-config';
 import type { InfraEnvironment } from './environments/infra-environment';
 
@@ -9,6 +10,30 @@ export const STACK_NAMES = ['network', 'observability', 'aks', 'secrets', 'data'
 
 /** A stack name. */
 export type StackName = (typeof STACK_NAMES)[number];
+
+/** Largest `state.tenantShards`: shard stacks are named with two digits. */
+export const MAX_TENANT_SHARDS = 100;
+
+/**
+ * Shard of a tenant: the first 32 bits of the SHA-256 of its id, modulo the shard count. It depends
+ * on the id alone, so adding or removing a tenant never moves another one, and it never changes
+ * while the shard count stays the same (changing the count moves most tenants: a state migration,
+ * docs/runbooks/migrar-estado-de-inquilinos-a-shards.md).
+ */
+export function tenantShardOf(tenantId: string, shards: number): number {
+  if (!Number.isInteger(shards) || shards < 1 || shards > MAX_TENANT_SHARDS) throw new Error(`tenant shards must be an integer between 1 and ${MAX_TENANT_SHARDS}, but ${shards} was provided`);
+  return createHash('sha256').update(tenantId).digest().readUInt32BE(0) % shards;
+}
+
+/** Name of a tenant shard stack: its folder under `dist/terraform/<env>/` and its state `<env>/<name>.tfstate`. */
+export function tenantShardStackName(shard: number): `tenants-${string}` {
+  return `tenants-${String(shard).padStart(2, '0')}`;
+}
+
+/** Names of every tenant shard stack of an environment with `shards` shards, in order. */
+export function tenantShardStackNames(shards: number): `tenants-${string}`[] {
+  return Array.from({ length: shards }, (_, shard) => tenantShardStackName(shard));
+}
 
 /**
  * Names of every shared Azure resource of an environment. Stacks find each other's resources by

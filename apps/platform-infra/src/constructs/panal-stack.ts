@@ -24,29 +24,28 @@ export const AZURE_RESOURCE_PROVIDERS = [
   'Microsoft.Storage',
 ] as const;
 
-/** Props of {@link PanalStack}. */
-export interface PanalStackProps {
+/** Props of {@link PanalStackBase}. */
+export interface PanalStackBaseProps {
   /** The environment this stack belongs to. */
   readonly env: InfraEnvironment;
-  /** Which stack this is: names its state file and its resource group. */
-  readonly stack: StackName;
+  /** Name of the state: the state file is `<env>/<stateName>.tfstate`. */
+  readonly stateName: string;
 }
 
 /**
- * Base of every stack: an azurerm backend (state `<env>/<stack>.tfstate`, Entra ID auth, so the
- * synthesized JSON holds no absolute local path and no key), the azurerm provider, and the stack's
- * own resource group.
+ * Backend and provider of every stack: an azurerm backend (state `<env>/<stateName>.tfstate`,
+ * Entra ID auth, so the synthesized JSON holds no absolute local path and no key) and the azurerm
+ * provider. {@link PanalStack} adds the stack's own resource group; a tenant shard stack
+ * (`TenantShardStack`) has none and writes into the tenants stack's.
  * @see https://developer.hashicorp.com/terraform/language/backend/azurerm
  */
-export abstract class PanalStack extends TerraformStack {
+export abstract class PanalStackBase extends TerraformStack {
   /** The environment. */
   public readonly env: InfraEnvironment;
   /** Names of the environment's shared resources. */
   public readonly names: PlatformNames;
-  /** The stack's resource group. */
-  public readonly resourceGroup: ResourceGroup;
 
-  constructor(scope: Construct, id: string, props: PanalStackProps) {
+  constructor(scope: Construct, id: string, props: PanalStackBaseProps) {
     super(scope, id);
     this.env = props.env;
     this.names = platformNames(props.env);
@@ -54,7 +53,7 @@ export abstract class PanalStack extends TerraformStack {
       resourceGroupName: props.env.state.resourceGroupName,
       storageAccountName: props.env.state.storageAccountName,
       containerName: props.env.state.containerName,
-      key: `${props.env.name}/${props.stack}.tfstate`,
+      key: `${props.env.name}/${props.stateName}.tfstate`,
       useAzureadAuth: true,
     });
     // subscription_id comes from ARM_SUBSCRIPTION_ID at plan time: it is not part of the design.
@@ -65,6 +64,28 @@ export abstract class PanalStack extends TerraformStack {
       storageUseAzuread: true,
       resourceProvidersToRegister: [...AZURE_RESOURCE_PROVIDERS],
     });
+  }
+}
+
+/** Props of {@link PanalStack}. */
+export interface PanalStackProps {
+  /** The environment this stack belongs to. */
+  readonly env: InfraEnvironment;
+  /** Which stack this is: names its state file and its resource group. */
+  readonly stack: StackName;
+}
+
+/**
+ * Base of every platform stack: {@link PanalStackBase} with the state `<env>/<stack>.tfstate` and
+ * the stack's own resource group.
+ * @see https://developer.hashicorp.com/terraform/language/backend/azurerm
+ */
+export abstract class PanalStack extends PanalStackBase {
+  /** The stack's resource group. */
+  public readonly resourceGroup: ResourceGroup;
+
+  constructor(scope: Construct, id: string, props: PanalStackProps) {
+    super(scope, id, { env: props.env, stateName: props.stack });
     this.resourceGroup = new ResourceGroup(this, 'resource-group', {
       name: this.names.resourceGroup(props.stack),
       location: props.env.region,

@@ -39,8 +39,12 @@ export interface TenantPlatform {
   readonly databaseBootstrapPrincipalId: string;
   /** Name of a tenant's identity, `id-<prefix>-tenant-<id>`. */
   readonly identityName: (tenantId: string) => string;
-  /** The vault of gateway key hashes and the role that lets Terraform write into it ({@link GatewayKeysVault}). */
-  readonly gatewayKeys: { readonly vaultId: string; readonly writerRole: ITerraformDependable };
+  /**
+   * The vault of gateway key hashes ({@link GatewayKeysVault}) and, when it is in the same stack, the
+   * role that lets Terraform write into it. A tenant shard stack finds the vault by name and has no
+   * such role to depend on: the tenants stack, which grants it, is applied first.
+   */
+  readonly gatewayKeys: { readonly vaultId: string; readonly writerRole?: ITerraformDependable };
 }
 
 /** Props of {@link TenantAzureResources}. */
@@ -114,7 +118,7 @@ export class TenantAzureResources extends Construct {
       keyVaultId: p.gatewayKeys.vaultId,
       value: Fn.jsonencode([Fn.sha256(values.inferenceGatewayKey)]),
       contentType: 'application/json',
-      dependsOn: [p.gatewayKeys.writerRole],
+      ...(p.gatewayKeys.writerRole ? { dependsOn: [p.gatewayKeys.writerRole] } : {}),
     });
     skipCheckov(keyHash, 'CKV_AZURE_41', SHARED_SKIP_REASONS.generatedSecretExpiry);
     for (const key of Object.keys(TENANT_KEY_VAULT_SECRETS).sort() as TenantSecret[]) {

@@ -21,7 +21,7 @@ export const DEV: InfraEnvironment = {
   name: 'dev',
   namePrefix: 'pnldev',
   tags: { 'panal.io/environment': 'dev', 'panal.io/managed-by': 'platform-infra' },
-  state: { resourceGroupName: 'rg-pnldev-tfstate', storageAccountName: 'pnldevtfstate', containerName: 'tfstate' },
+  state: { resourceGroupName: 'rg-pnldev-tfstate', storageAccountName: 'pnldevtfstate', containerName: 'tfstate', tenantShards: 16 },
   network: addressPlan(30),
   aks: {
     ...PROD.aks,

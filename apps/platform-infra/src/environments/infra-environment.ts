@@ -8,6 +8,13 @@ export interface StateBackendSettings {
   readonly storageAccountName: string;
   /** Blob container; each stack writes `<env>/<stack>.tfstate`. */
   readonly containerName: string;
+  /**
+   * How many tenant shard stacks (`tenants-00` … `tenants-<n-1>`, each with its own state) hold the
+   * tenants' Azure resources; a tenant's shard is a hash of its id (`tenantShardOf`), so a new tenant
+   * changes one shard only. Changing it moves tenants between states: see
+   * docs/runbooks/migrar-estado-de-inquilinos-a-shards.md before doing so.
+   */
+  readonly tenantShards: number;
 }
 
 /** Address plan of the environment's virtual network. */

@@ -13,7 +13,7 @@ export const PROD: InfraEnvironment = {
   namePrefix: 'pnlprd',
   directoryTenantId: '00000000-0000-0000-0000-000000000000',
   tags: { 'panal.io/environment': 'prod', 'panal.io/managed-by': 'platform-infra' },
-  state: { resourceGroupName: 'rg-pnlprd-tfstate', storageAccountName: 'pnlprdtfstate', containerName: 'tfstate' },
+  state: { resourceGroupName: 'rg-pnlprd-tfstate', storageAccountName: 'pnlprdtfstate', containerName: 'tfstate', tenantShards: 16 },
   network: addressPlan(20),
   aks: {
     kubernetesVersion: '1.36',

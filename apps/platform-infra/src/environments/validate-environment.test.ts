@@ -59,6 +59,9 @@ describe('environments', () => {
 describe('validation rules', () => {
   it('fails a name prefix that is not 3-8 lower-case characters', () => expectProblem({ ...PROD, namePrefix: 'panal-prod' }, /^namePrefix must be 3-8 .* but "panal-prod" was provided$/));
   it('fails a region that is not an Azure region name', () => expectProblem({ ...PROD, region: 'Sweden Central' }, /^region must be an Azure region name/));
+  it('fails a tenant shard count that is not an integer between 1 and 100', () => {
+    for (const tenantShards of [0, 2.5, 101]) expectProblem({ ...PROD, state: { ...PROD.state, tenantShards } }, /^state.tenantShards must be an integer between 1 and 100 .* but .* was provided$/);
+  });
   it('fails a directory tenant id that is not a GUID', () => expectProblem({ ...PROD, directoryTenantId: 'contoso' }, /^directoryTenantId must be a lower-case GUID/));
   it('fails a CIDR that is not canonical', () => expectProblem({ ...PROD, network: { ...PROD.network, gatewaySubnetCidr: '10.20.18.1/24' } }, /^network.gatewaySubnetCidr must be a canonical IPv4 CIDR/));
   it('fails a subnet outside the VNet', () => expectProblem({ ...PROD, network: { ...PROD.network, gatewaySubnetCidr: '10.99.0.0/24' } }, /^network.gatewaySubnetCidr must lie inside network.vnetCidr/));

@@ -1,5 +1,6 @@
 import { DEFAULT_NODE_POOLS, GPU_TAINT, NodePool, poolRole, PoolRole, ZONES } from '@panal/platform-model';
 import { cidrContains, cidrsOverlap, parseCidr } from './cidr';
+import { MAX_TENANT_SHARDS } from '../naming';
 import type { InfraEnvironment } from './infra-environment';
 import { modelLoadMinutes, premiumFilesThroughputMiBps } from './model-load-time';
 import { postgresConnectionBudget } from './postgres-connections';
@@ -37,6 +38,8 @@ export function validateInfraEnvironment(env: InfraEnvironment): void {
   must(PREFIX.test(env.namePrefix), 'namePrefix', 'be 3-8 lower-case letters or digits starting with a letter (it prefixes globally unique names)', env.namePrefix);
   must(/^[a-z0-9]+$/.test(env.region), 'region', 'be an Azure region name such as swedencentral', env.region);
   must(GUID.test(env.directoryTenantId), 'directoryTenantId', 'be a lower-case GUID', env.directoryTenantId);
+
+  must(Number.isInteger(env.state.tenantShards) && env.state.tenantShards >= 1 && env.state.tenantShards <= MAX_TENANT_SHARDS, 'state.tenantShards', `be an integer between 1 and ${MAX_TENANT_SHARDS} (shard stacks are named tenants-00 … tenants-99)`, env.state.tenantShards);
 
   const net = env.network;
   const cidrs = Object.entries(net) as [keyof typeof net, string][];

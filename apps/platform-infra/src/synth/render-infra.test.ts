@@ -5,9 +5,9 @@ import { join, resolve } from 'node:path';
 import { ConfigError, validTenantYaml } from '@panal/tenant-config';
 import { describe, expect, it } from 'vitest';
 import { INFRA_ENVIRONMENTS } from '../environments';
-import { STACK_NAMES } from '../naming';
+import { tenantShardOf, tenantShardStackName } from '../naming';
 import { pinnedProvider } from '../../scripts/azurerm-bindings';
-import { renderInfra, TENANTS_DIR } from './render-infra';
+import { renderInfra, stackDirs, TENANTS_DIR } from './render-infra';
 
 const repoRoot = resolve(import.meta.dirname, '../../../..');
 const environments = Object.values(INFRA_ENVIRONMENTS);
@@ -22,8 +22,9 @@ function scratchRepo(): string {
 describe('renderInfra', () => {
   const files = renderInfra({ repoRoot, environments });
 
-  it('synthesizes every stack of prod and dev', () => {
-    expect([...files.keys()].sort()).toEqual(environments.flatMap((e) => STACK_NAMES.map((s) => `${e.name}/${s}/cdk.tf.json`)).sort());
+  it('synthesizes every stack of prod and dev, every tenant shard included', () => {
+    expect([...files.keys()].sort()).toEqual(environments.flatMap((e) => stackDirs(e).map((s) => `${e.name}/${s}/cdk.tf.json`)).sort());
+    for (const e of environments) expect(stackDirs(e).filter((s) => s.startsWith('tenants-'))).toHaveLength(e.state.tenantShards);
   });
 
   it('is deterministic and writes no absolute path', () => {
@@ -50,7 +51,7 @@ describe('renderInfra', () => {
     });
   });
 
-  it('changes only the tenants stacks when a tenant folder is added', () => {
+  it("changes only the new tenant's shard of each environment when a tenant folder is added", () => {
     const root = scratchRepo();
     spawnSync('mkdir', ['-p', join(root, TENANTS_DIR, 'umbrella')]);
     cpSync(join(root, TENANTS_DIR, 'acme/tenant.yaml'), join(root, TENANTS_DIR, 'umbrella/tenant.yaml'));
@@ -58,7 +59,7 @@ describe('renderInfra', () => {
     spawnSync('bash', ['-c', `cat > ${join(root, TENANTS_DIR, 'umbrella/tenant.yaml')}`], { input: yaml });
     const after = renderInfra({ repoRoot: root, environments });
     const changed = [...after.keys()].filter((k) => after.get(k) !== files.get(k));
-    expect(changed.sort()).toEqual(['dev/tenants/cdk.tf.json', 'prod/tenants/cdk.tf.json']);
+    expect(changed.sort()).toEqual(environments.map((e) => `${e.name}/${tenantShardStackName(tenantShardOf('umbrella', e.state.tenantShards))}/cdk.tf.json`).sort());
   });
 
   it('fails a bad tenant folder with the shared loader error (file, field, value, rule)', () => {
@@ -80,7 +81,7 @@ describe('synth command', () => {
     const write = run(root);
     expect(write.status, write.stderr).toBe(0);
     expect(existsSync(join(root, 'dist/terraform/prod/aks/cdk.tf.json'))).toBe(true);
-    expect(run(root, '--check').stdout).toContain('16 files up to date');
+    expect(run(root, '--check').stdout).toContain(`${environments.reduce((n, e) => n + stackDirs(e).length, 0)} files up to date`);
     spawnSync('bash', ['-c', `echo '{}' > ${join(root, 'dist/terraform/dev/network/cdk.tf.json')}`]);
     const stale = run(root, '--check');
     expect(stale.status).toBe(1);
@@ -97,7 +98,8 @@ describe('synth command', () => {
   });
 
   it('matches the committed dist/terraform', () => {
-    const committed = join(repoRoot, 'dist/terraform/prod/tenants/cdk.tf.json');
-    expect(readFileSync(committed, 'utf8')).toBe(renderInfra({ repoRoot, environments }).get('prod/tenants/cdk.tf.json'));
+    const shard = `prod/${tenantShardStackName(tenantShardOf('acme', 16))}/cdk.tf.json`;
+    const rendered = renderInfra({ repoRoot, environments });
+    for (const path of ['prod/tenants/cdk.tf.json', shard]) expect(readFileSync(join(repoRoot, 'dist/terraform', path), 'utf8'), path).toBe(rendered.get(path));
   });
 });

@@ -6,7 +6,7 @@ import { renderArgocd } from '../../../../argocd/src/render-argocd.ts';
 import { renderClusterAddons } from '../../../cluster-addons/src/render-cluster-addons.ts';
 import { renderTenants } from '../../../tenants/src/render-tenants.ts';
 import { INFRA_ENVIRONMENTS } from '../environments';
-import { platformNames } from '../naming';
+import { platformNames, tenantShardOf, tenantShardStackName } from '../naming';
 import { renderInfra } from './render-infra';
 
 const repoRoot = resolve(import.meta.dirname, '../../../..');
@@ -163,7 +163,12 @@ function federationProblems(env: string, stacks: Map<string, any>, uses: readonl
     const lookup = data ? json.data?.azurerm_kubernetes_cluster?.[data] : undefined;
     return lookup?.name === names.aksCluster && lookup?.resource_group_name === names.resourceGroup('aks');
   };
-  const published = { tenant: { stack: 'tenants', output: 'tenant_identity_client_ids' }, platform: { stack: 'aks', output: 'platform_identity_client_ids' } } as const;
+  const shards = INFRA_ENVIRONMENTS[env as keyof typeof INFRA_ENVIRONMENTS].state.tenantShards;
+  // A tenant's identity is published by its own shard stack (tenants-<NN>), a platform identity by aks.
+  const published = {
+    tenant: (tenantId: string) => ({ stack: tenantShardStackName(tenantShardOf(tenantId, shards)), output: 'tenant_identity_client_ids' }),
+    platform: () => ({ stack: 'aks', output: 'platform_identity_client_ids' }),
+  } as const;
 
   for (const use of uses) {
     const where = `${env}: ${use.file} (${use.via}) gives ${use.clientId} to ${use.namespace}/${use.serviceAccount}`;
@@ -172,7 +177,7 @@ function federationProblems(env: string, stacks: Map<string, any>, uses: readonl
       problems.push(`${where}, which is no key of environments/example/tenant-identities.yaml`);
       continue;
     }
-    const { stack, output } = published[key.kind];
+    const { stack, output } = published[key.kind](key.key);
     const json = stacks.get(stack);
     const address = identityAddress(json.output?.[output]?.value?.[key.key]);
     const identity = address ? json.resource?.azurerm_user_assigned_identity?.[address] : undefined;
