@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -64,25 +64,76 @@ export interface StackValidation {
   readonly diagnostics: string[];
 }
 
+/** Environment of every terraform call: a throw-away CLI config keeps `~/.terraformrc` and credentials out. */
+function terraformEnv(dir: string): NodeJS.ProcessEnv {
+  writeFileSync(join(dir, 'cli.tfrc'), '# generated: providers come only from -plugin-dir\n');
+  return { ...process.env, TF_CLI_CONFIG_FILE: join(dir, 'cli.tfrc'), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_PLUGIN_CACHE_DIR: '' };
+}
+
 /**
  * `terraform init` from the provider mirror only (`-plugin-dir`: no registry, no network, no
  * backend) and `terraform validate` on one synthesized stack, against the real provider schemas.
  * A throw-away CLI config keeps the user's `~/.terraformrc` and credentials out of it.
  */
 export function terraformValidate(stackJson: string, mirror = providerMirrorDir(), terraform = 'terraform'): StackValidation {
-  const dir = mkdtempSync(join(tmpdir(), 'panal-tf-validate-'));
+  return terraformValidateMany(new Map([['stack', stackJson]]), mirror, terraform).get('stack')!;
+}
+
+/**
+ * {@link terraformValidate} for many stacks, paying `terraform init` once per set of pinned
+ * providers instead of once per stack: the first stack of each set is initialized, and every other
+ * stack of the set is validated in its own folder with that `.terraform` (the installed providers)
+ * and lock file linked in. `init -backend=false` installs providers and nothing else, so the result
+ * is the same as initializing each folder.
+ * @see https://developer.hashicorp.com/terraform/cli/commands/init
+ */
+export function terraformValidateMany(stacks: ReadonlyMap<string, string>, mirror = providerMirrorDir(), terraform = 'terraform'): Map<string, StackValidation> {
+  const root = mkdtempSync(join(tmpdir(), 'panal-tf-validate-'));
   try {
-    writeFileSync(join(dir, 'cdk.tf.json'), stackJson);
-    writeFileSync(join(dir, 'cli.tfrc'), '# generated: providers come only from -plugin-dir\n');
-    const env = { ...process.env, TF_CLI_CONFIG_FILE: join(dir, 'cli.tfrc'), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_PLUGIN_CACHE_DIR: '' };
-    const init = spawnSync(terraform, ['init', '-backend=false', '-input=false', '-no-color', `-plugin-dir=${mirror}`], { cwd: dir, env, encoding: 'utf8' });
-    if (init.status !== 0) return { valid: false, diagnostics: [`init failed: ${(init.stderr || init.stdout).trim()}`] };
-    const run = spawnSync(terraform, ['validate', '-json', '-no-color'], { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    const out = JSON.parse(run.stdout) as { valid: boolean; diagnostics: { severity: string; summary: string; detail?: string }[] };
-    return { valid: out.valid, diagnostics: out.diagnostics.map((d) => `${d.severity}: ${d.summary}${d.detail ? ` — ${d.detail}` : ''}`) };
+    const env = terraformEnv(root);
+    const initialized = new Map<string, string | StackValidation>();
+    const results = new Map<string, StackValidation>();
+    let n = 0;
+    for (const [path, json] of stacks) {
+      const dir = join(root, String(n++));
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'cdk.tf.json'), json);
+      const key = JSON.stringify(requiredProviders(json));
+      let init = initialized.get(key);
+      if (init === undefined) {
+        const run = spawnSync(terraform, ['init', '-backend=false', '-input=false', '-no-color', `-plugin-dir=${mirror}`], { cwd: dir, env, encoding: 'utf8' });
+        init = run.status === 0 ? dir : { valid: false, diagnostics: [`init failed: ${(run.stderr || run.stdout).trim()}`] };
+        initialized.set(key, init);
+      } else if (typeof init === 'string') {
+        symlinkSync(join(init, '.terraform'), join(dir, '.terraform'));
+        copyFileSync(join(init, '.terraform.lock.hcl'), join(dir, '.terraform.lock.hcl'));
+      }
+      if (typeof init !== 'string') {
+        results.set(path, init);
+        continue;
+      }
+      const run = spawnSync(terraform, ['validate', '-json', '-no-color'], { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const out = JSON.parse(run.stdout) as { valid: boolean; diagnostics: { severity: string; summary: string; detail?: string }[] };
+      results.set(path, { valid: out.valid, diagnostics: out.diagnostics.map((d) => `${d.severity}: ${d.summary}${d.detail ? ` — ${d.detail}` : ''}`) });
+    }
+    return results;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * Stacks whose JSON differs from the one committed at `base` (`dist/terraform/<path>`, read with
+ * `git show`), or that did not exist there. A pull request validates these only: every other stack
+ * is byte for byte the one `main` validated (`make test` validates them all, with no base).
+ */
+export function changedSince(files: ReadonlyMap<string, string>, base: string, repoRoot: string, outDir = 'dist/terraform'): Set<string> {
+  const changed = new Set<string>();
+  for (const [path, json] of files) {
+    const committed = spawnSync('git', ['show', `${base}:${outDir}/${path}`], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    if (committed.status !== 0 || committed.stdout !== json) changed.add(path);
+  }
+  return changed;
 }
 
 /** A stack reduced to the providers that can be validated, and what was taken out of it. */
