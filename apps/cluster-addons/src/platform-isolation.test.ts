@@ -29,6 +29,8 @@ const standardModels: Workload[] = [
 const premiumModel: Workload = { namespace: 'models-premium', name: 'ollama-llama3-70b' };
 const scraper: Workload = { namespace: 'kube-system', name: 'ama-metrics' };
 const collector: Workload = { namespace: 'observability', name: 'otel-collector' };
+const activator: Workload = { namespace: 'activator', name: 'tenant-activator' };
+const redis = (id: string): Workload => ({ namespace: `tenant-${id}`, name: 'redis' });
 const key = (w: Workload) => `${w.namespace}/${w.name}`;
 const endpoint = (e: Connection['src']) => (isWorkload(e) ? key(e) : 'ip');
 
@@ -109,6 +111,25 @@ describe('tenants and platform namespaces together (evaluated NetworkPolicies)',
   it('lets the collector send only to DNS and outside the private ranges (Azure Monitor, Entra ID), never to tenants or models', () => {
     const out = conns.filter((c) => isWorkload(c.src) && key(c.src) === key(collector));
     expect(new Set(out.map((c) => endpoint(c.dst)))).toEqual(new Set(['kube-system/coredns', 'ip']));
+  });
+
+  it('lets the edge subnet reach only the tenant activator on 8080, and the activator reach only tenant OpenWebUI on 8080, DNS and the API server', () => {
+    const edgeIp = { ip: '10.20.18.10' };
+    expect(isAllowed(conns, edgeIp, activator, 8080)).toBe(true);
+    expect(isAllowed(conns, edgeIp, activator, 9090)).toBe(false);
+    expect(isAllowed(conns, { ip: '203.0.113.7' }, activator)).toBe(false);
+    const into = conns.filter((c) => isWorkload(c.dst) && key(c.dst) === key(activator));
+    expect(new Set(into.map((c) => endpoint(c.src)))).toEqual(new Set(['ip', key(scraper)]));
+    for (const id of tenantIds) {
+      expect(isAllowed(conns, edgeIp, web(id))).toBe(false);
+      expect(isAllowed(conns, activator, web(id), 8080)).toBe(true);
+      expect(isAllowed(conns, activator, redis(id))).toBe(false);
+    }
+    const out = conns.filter((c) => isWorkload(c.src) && key(c.src) === key(activator));
+    expect(new Set(out.map((c) => endpoint(c.dst)))).toEqual(new Set([...tenantIds.map((id) => key(web(id))), 'kube-system/coredns', 'ip']));
+    expect(isAllowed(conns, activator, { ip: '10.20.0.4' }, 443)).toBe(true); // API server (apiServerCidr)
+    expect(isAllowed(conns, activator, { ip: '20.190.128.10' }, 443)).toBe(false); // nothing public
+    expect(isAllowed(conns, activator, gateway)).toBe(false);
   });
 
   it('keeps the GPU agents and the seeding Job unreachable, except DCGM metrics for the scraper', () => {

@@ -71,7 +71,7 @@ describe('cluster-addons output', () => {
   });
 
   it('has one folder per Argo CD Application', () => {
-    expect(readdirSync(outDir).sort()).toEqual(['edge', 'gpu-policy', 'gpu-system', 'inference-gateway', 'model-store', 'models-premium', 'models-standard', 'observability', 'platform-db', 'reloader']);
+    expect(readdirSync(outDir).sort()).toEqual(['edge', 'gpu-policy', 'gpu-system', 'inference-gateway', 'model-store', 'models-premium', 'models-standard', 'observability', 'platform-db', 'reloader', 'tenant-activator']);
   });
 
   it('schedules the 70B model only on GPU pools: required affinity, GPU request, both taints tolerated, spot preferred', () => {
@@ -182,8 +182,9 @@ describe('cluster-addons output', () => {
     for (const o of objs.filter((x) => POD_OWNERS.includes(x.kind))) {
       const spec = podSpec(o);
       // Only the collector (k8sattributes: get/list/watch pods, namespaces, replicasets) and Reloader (Secrets of the
-      // tenant namespaces, patch on their Deployments; platform/reloader.ts) read the API.
-      const readsApi = ['observability/otel-collector', 'reloader/reloader'].includes(`${o.metadata.namespace}/${o.metadata.name}`);
+      // tenant namespaces, patch on their Deployments; platform/reloader.ts) and the tenant activator (watches
+      // Deployments, scales the tenant ones; activator/tenant-activator.ts) read the API.
+      const readsApi = ['observability/otel-collector', 'reloader/reloader', 'activator/tenant-activator'].includes(`${o.metadata.namespace}/${o.metadata.name}`);
       expect(spec.automountServiceAccountToken, o.metadata.name).toBe(readsApi);
       for (const c of containersOf(spec)) {
         const where = `${o.metadata.namespace}/${o.metadata.name}/${c.name}`;

@@ -18,6 +18,7 @@ import {
   POD_SECURITY_VERSION,
   PremiumModelScaler,
   Reloader,
+  TenantActivator,
   toManifestFiles,
   type KubeObject,
 } from '@panal/k8s-constructs';
@@ -100,6 +101,14 @@ export const ADDONS: Readonly<Record<string, AddonBuilder>> = {
     new PlatformNamespace(chart, 'Namespace', { name: namespace, role: 'platform', podSecurityVersion: POD_SECURITY_VERSION });
     new DefaultDenyPolicies(chart, 'DefaultDeny', { namespace });
     new InferenceGateway(chart, 'Gateway', { environment, tenants, workloadIdentityClientId: identities.platformClientIds.inferenceGateway });
+  },
+  // Every tenant route points here: it proxies to the tenant's OpenWebUI and wakes tenants that
+  // sleep at zero replicas (docs/adr/0022-inquilinos-dormidos-y-activador.md).
+  'tenant-activator': (chart, { environment, tenants }) => {
+    const namespace = environment.tenantActivator.namespace;
+    new PlatformNamespace(chart, 'Namespace', { name: namespace, role: 'platform', podSecurityVersion: POD_SECURITY_VERSION });
+    new DefaultDenyPolicies(chart, 'DefaultDeny', { namespace });
+    new TenantActivator(chart, 'Activator', { environment, tenants });
   },
   'platform-db': (chart, { environment, tenants, identities }) => {
     new PlatformNamespace(chart, 'Namespace', { name: DATABASE_BOOTSTRAP_NAMESPACE, role: 'platform', podSecurityVersion: POD_SECURITY_VERSION });

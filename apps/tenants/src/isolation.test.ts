@@ -27,6 +27,7 @@ const models: Workload[] = [
   { namespace: 'models-premium', name: 'ollama-llama3-70b' },
 ];
 const gateway: Workload = { namespace: 'inference-gateway', name: 'inference-gateway' };
+const activator: Workload = { namespace: 'activator', name: 'tenant-activator' };
 
 describe('tenant isolation (evaluated NetworkPolicies)', () => {
   let conns: Connection[];
@@ -66,13 +67,14 @@ describe('tenant isolation (evaluated NetworkPolicies)', () => {
     }
   });
 
-  it('admits edge traffic only from the edge subnet, only to OpenWebUI on 8080', () => {
+  it('admits traffic to OpenWebUI only from the tenant activator, only on 8080: the edge subnet cannot bypass the wake-up path', () => {
     for (const id of tenantIds) {
-      expect(isAllowed(conns, { ip: '10.20.18.10' }, web(id), 8080)).toBe(true);
-      expect(isAllowed(conns, { ip: '10.20.18.10' }, web(id), 22)).toBe(false);
-      expect(isAllowed(conns, { ip: '10.20.18.10' }, redis(id))).toBe(false);
+      expect(isAllowed(conns, activator, web(id), 8080)).toBe(true);
+      expect(isAllowed(conns, activator, web(id), 22)).toBe(false);
+      expect(isAllowed(conns, activator, redis(id))).toBe(false);
+      expect(isAllowed(conns, { ip: '10.20.18.10' }, web(id))).toBe(false);
       expect(isAllowed(conns, { ip: '203.0.113.7' }, web(id))).toBe(false);
-      expect(isAllowed(conns, { ip: '10.20.19.10' }, web(id))).toBe(false);
+      expect(isAllowed(conns, gateway, web(id))).toBe(false);
     }
   });
 

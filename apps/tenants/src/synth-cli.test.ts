@@ -66,7 +66,7 @@ describe('tenants synth command', () => {
       'networkpolicy-allow-dns-egress.yaml',
       'networkpolicy-default-deny-all.yaml',
       'networkpolicy-open-webui-egress.yaml',
-      'networkpolicy-open-webui-ingress-from-edge.yaml',
+      'networkpolicy-open-webui-ingress-from-activator.yaml',
       'networkpolicy-redis-ingress-from-open-webui.yaml',
       'resourcequota-tenant-quota.yaml',
     ]);

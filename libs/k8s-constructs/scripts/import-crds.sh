@@ -31,6 +31,7 @@ imports=(
   "SSCSI config/crd/bases/secrets-store.csi.x-k8s.io_secretproviderclasses.yaml"
   "GATEWAY_API config/crd/standard/gateway.networking.k8s.io_httproutes.yaml"
   "GATEWAY_API config/crd/standard/gateway.networking.k8s.io_gateways.yaml"
+  "GATEWAY_API config/crd/standard/gateway.networking.k8s.io_referencegrants.yaml"
   "ARGOCD manifests/crds/appproject-crd.yaml"
   "ARGOCD manifests/crds/applicationset-crd.yaml"
   "ARGOCD manifests/crds/application-crd.yaml"

@@ -33,6 +33,7 @@ export * from './models/ollama-model';
 export * from './models/premium-model-scaler';
 export * from './gateway/inference-gateway';
 export * from './gateway/gateway-redis';
+export * from './activator/tenant-activator';
 export * from './common/pod-security';
 export * from './common/topology-spread';
 export * from './observability/otel-collector-config';

@@ -95,6 +95,9 @@ export const environmentSchema = z.strictObject({
       ),
   }),
   inferenceGateway: serviceRef.describe('The shared OpenAI-compatible inference gateway.'),
+  tenantActivator: serviceRef.describe(
+    'The tenant activator (apps/tenant-activator): every tenant route points at it; it proxies to the tenant OpenWebUI and wakes a dormant tenant (docs/adr/0022).',
+  ),
   otelCollector: serviceRef.describe('OpenTelemetry Collector receiving OTLP/HTTP from OpenWebUI.'),
   gitops: z
     .strictObject({
@@ -137,6 +140,7 @@ export const environmentSchema = z.strictObject({
     redis: image,
     ollama: image.describe('Ollama server for every model pool.'),
     inferenceGateway: image.describe('The platform inference gateway (apps/inference-gateway).'),
+    tenantActivator: image.describe('The tenant activator (apps/tenant-activator).'),
     modelSeeder: image.describe('Image with azcopy that copies the model store from Blob to the NFS share.'),
     nvidiaDevicePlugin: image.describe('NVIDIA device plugin (advertises nvidia.com/gpu on GPU nodes).'),
     dcgmExporter: image.describe('NVIDIA DCGM exporter (GPU metrics).'),

@@ -18,6 +18,7 @@ export const IMAGE_SOURCES: Readonly<Record<ImageKey, { readonly upstreamHost: s
   dcgmExporter: { upstreamHost: 'nvcr.io' },
   otelCollector: { upstreamHost: 'docker.io' },
   inferenceGateway: { builtFrom: 'apps/inference-gateway/Dockerfile' },
+  tenantActivator: { builtFrom: 'apps/tenant-activator/Dockerfile' },
   dbBootstrap: { builtFrom: 'apps/cluster-addons/images/db-bootstrap/Dockerfile' },
   // No Dockerfile in this repository yet (an azcopy image): the image pipeline has to provide it.
   modelSeeder: { builtFrom: '(not in this repository)' },

@@ -10,6 +10,7 @@ export const MAX_TENANT_ID_LENGTH = 40;
  */
 export const RESERVED_TENANT_IDS: readonly string[] = [
   'default',
+  'activator',
   'admin',
   'argocd',
   'cert-manager',

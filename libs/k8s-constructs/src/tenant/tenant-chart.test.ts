@@ -203,11 +203,20 @@ describe('TenantChart (active standard tenant)', () => {
     });
   });
 
-  it('routes every hostname of the tenant to its OpenWebUI through the edge Gateway', () => {
+  it('routes every hostname of the tenant through the edge Gateway to the tenant activator, which proxies to its OpenWebUI', () => {
     const route = find(objs, 'HTTPRoute', 'open-webui');
     expect(route.spec.hostnames).toEqual(['acme.chat.example.com']);
     expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge', namespace: 'gateway-system', sectionName: 'https' }]);
-    expect(route.spec.rules[0].backendRefs[0]).toMatchObject({ name: 'open-webui', port: 80 });
+    expect(route.spec.rules[0].backendRefs).toEqual([{ kind: 'Service', namespace: 'activator', name: 'tenant-activator', port: 8080, weight: 1 }]);
+    // Only the activator's pods may open OpenWebUI's port: the edge cannot bypass the wake-up path.
+    const ingress = find(objs, 'NetworkPolicy', 'open-webui-ingress-from-activator').spec.ingress;
+    expect(ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'activator' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'tenant-activator' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+    ]);
+  });
+
+  it('leaves the replica counts of OpenWebUI and Redis to the activator and the HPA, so an Argo CD sync never wakes a sleeping tenant', () => {
+    for (const name of ['open-webui', 'redis']) expect(find(objs, 'Deployment', name).spec.replicas, name).toBeUndefined();
   });
 });
 

@@ -9,7 +9,7 @@ import { TenantWorkloads } from './tenant-workloads';
 export interface TenantNetworkPoliciesProps {
   /** The tenant whose namespace is fenced. */
   readonly tenant: Tenant;
-  /** Where the edge, the inference gateway, the collector and the Azure services are. */
+  /** Where the tenant activator, the inference gateway, the collector and the Azure services are. */
   readonly environment: Environment;
 }
 
@@ -45,10 +45,12 @@ export class TenantNetworkPolicies extends Construct {
       egress: [dnsEgressRule()],
     });
 
-    policy('open-webui-ingress-from-edge', {
+    // Edge traffic reaches OpenWebUI only through the tenant activator, which wakes a dormant
+    // tenant first (docs/adr/0022-inquilinos-dormidos-y-activador.md).
+    policy('open-webui-ingress-from-activator', {
       podSelector: { matchLabels: web.serverLabels },
       policyTypes: ['Ingress'],
-      ingress: [{ from: env.edge.sourceCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(web.port)] }],
+      ingress: [{ from: [inNamespace(env.tenantActivator.namespace, env.tenantActivator.podLabels)], ports: [tcp(web.port)] }],
     });
 
     policy('open-webui-egress', {

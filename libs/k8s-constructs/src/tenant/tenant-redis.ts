@@ -18,7 +18,7 @@ export interface TenantRedisProps {
 /**
  * The tenant's Redis: websocket fan-out and shared app state between OpenWebUI replicas.
  *
- * One replica without persistence on purpose: what it holds (socket sessions, pub/sub, short-lived
+ * One replica (zero while the tenant sleeps) without persistence on purpose: what it holds (socket sessions, pub/sub, short-lived
  * state) is rebuilt by clients reconnecting, so a restart costs a reconnect, not data. It is
  * reachable only from the tenant's OpenWebUI pods (see TenantNetworkPolicies).
  */
@@ -37,7 +37,8 @@ export class TenantRedis extends Construct {
     new k8s.KubeDeployment(this, 'Deployment', {
       metadata: meta,
       spec: {
-        replicas: 1,
+        // No `replicas` (1 on creation): the tenant activator scales it to 0 while the tenant sleeps
+        // and back to 1 when it wakes, and an Argo CD sync must not undo either (docs/adr/0022).
         strategy: { type: 'Recreate' },
         selector: { matchLabels: r.labels },
         template: {

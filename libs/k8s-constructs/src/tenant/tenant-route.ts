@@ -14,7 +14,8 @@ export interface TenantRouteProps {
 }
 
 /**
- * Gateway API HTTPRoute from the tenant's hostnames to its OpenWebUI, attached to the shared edge
+ * Gateway API HTTPRoute from the tenant's hostnames to the tenant activator (which proxies to its
+ * OpenWebUI, waking it first if it sleeps: docs/adr/0022), attached to the shared edge
  * Gateway (Application Gateway for Containers), which terminates TLS: hostnames under the tenant
  * domain through the wildcard `https` listener, each custom domain through its own listener (which
  * admits only this tenant's namespace). The route lists every hostname; each listener serves the
@@ -41,7 +42,9 @@ export class TenantRoute extends Construct {
         rules: [
           {
             matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }],
-            backendRefs: [{ kind: 'Service', name: web.name, port: web.servicePort, weight: 1 }],
+            // The shared tenant activator, which proxies to this tenant's OpenWebUI by Host and wakes
+            // it when it sleeps at zero replicas; its ReferenceGrant admits this namespace.
+            backendRefs: [{ kind: 'Service', namespace: environment.tenantActivator.namespace, name: environment.tenantActivator.service, port: environment.tenantActivator.port, weight: 1 }],
           },
         ],
       },

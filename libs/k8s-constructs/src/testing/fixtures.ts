@@ -29,6 +29,7 @@ export const TEST_ENVIRONMENT: Environment = {
     sourceCidrs: ['10.20.18.0/24'],
   },
   inferenceGateway: { namespace: 'inference-gateway', service: 'inference-gateway', port: 8080, podLabels: { 'app.kubernetes.io/name': 'inference-gateway' } },
+  tenantActivator: { namespace: 'activator', service: 'tenant-activator', port: 8080, podLabels: { 'app.kubernetes.io/name': 'tenant-activator' } },
   otelCollector: { namespace: 'observability', service: 'otel-collector', port: 4318, podLabels: { 'app.kubernetes.io/name': 'otel-collector' } },
   gitops: { repoUrl: 'https://git.example.com/panal/platform.git', revision: 'main', argocdNamespace: 'argocd' },
   modelServing: {
@@ -41,6 +42,7 @@ export const TEST_ENVIRONMENT: Environment = {
     redis: 'registry.example.com/library/redis:7.4.6-alpine',
     ollama: 'registry.example.com/ollama/ollama:0.13.0',
     inferenceGateway: 'registry.example.com/panal/inference-gateway:0.1.0',
+    tenantActivator: 'registry.example.com/panal/tenant-activator:0.1.0',
     modelSeeder: 'registry.example.com/panal/model-seeder:10.30.1',
     nvidiaDevicePlugin: 'registry.example.com/nvidia/k8s-device-plugin:v0.18.0',
     dcgmExporter: 'registry.example.com/nvidia/k8s/dcgm-exporter:4.4.1-4.6.0-ubuntu22.04',
