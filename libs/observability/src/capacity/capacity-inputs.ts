@@ -73,6 +73,25 @@ export const RENDERED = {
   gatewayReplicas: { value: 3, kind: 'manifest', source: 'libs/k8s-constructs/src/gateway/inference-gateway.ts (HPA min)' } as CapacityInput,
 } as const;
 
+/**
+ * Dormant tenants (docs/adr/0022-inquilinos-dormidos-y-activador.md): OpenWebUI and Redis scale to zero
+ * after `dormantAfterIdleMinutes` without a request, and the tenant activator wakes them on the next one.
+ */
+export const DORMANCY = {
+  /** Minutes a tenant stays awake after its last request (the tier default of `openWebUI.dormantAfterIdleMinutes`). */
+  dormantAfterIdleMinutes: { value: 30, kind: 'manifest', source: 'libs/tenant-config/src/tiers.ts (defaultDormantAfterIdleMinutes)' } as CapacityInput,
+} as const;
+
+/** What the tenant activator renders. */
+export const ACTIVATOR = {
+  /** Replicas at the minimum (one per zone). */
+  replicas: { value: 3, kind: 'manifest', source: 'libs/k8s-constructs/src/activator/tenant-activator.ts (HPA min)' } as CapacityInput,
+  /** CPU requested by one replica, cores. */
+  replicaCpu: { value: 0.25, kind: 'manifest', source: 'libs/k8s-constructs/src/activator/tenant-activator.ts' } as CapacityInput,
+  /** Memory requested by one replica, GiB. */
+  replicaMemoryGiB: { value: 0.25, kind: 'manifest', source: 'libs/k8s-constructs/src/activator/tenant-activator.ts' } as CapacityInput,
+} as const;
+
 /** Nodes of the `cpu` pools. */
 export const CPU_NODE = {
   /** vCPUs of a D16ds_v5 the pods can request (AKS reserves the rest, DaemonSets take some). */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TIER_SLOS } from '../rules/slo';
 import { DEMAND, MODEL_SPEED } from './capacity-inputs';
-import { cpuReplicaSecondsPerRequest, levelCapacity, standardLatencyAtTargetLoad } from './capacity-model';
+import { awakeHoursPerMonth, cpuReplicaSecondsPerRequest, idleTenantUsdPerMonth, levelCapacity, standardLatencyAtTargetLoad } from './capacity-model';
 import { applyCapacityBlocks, LOAD_LEVELS, renderCapacityBlocks, renderedIdleFootprints } from './capacity-tables';
 
 const DOC = join(__dirname, '../../../../docs/diseno/3-capacidad-y-costes.md');
@@ -22,6 +22,21 @@ describe('capacity model', () => {
     expect(cpuReplicaSecondsPerRequest()).toBeGreaterThan(answerOnly);
     const large = levelCapacity({ name: 'x', tenants: 500 }, idle);
     expect(large.standardReplicas).toBeGreaterThan(large.standardReplicasAnswerTokensOnly);
+  });
+
+  // Issue 14's budget: a tenant nobody uses may cost at most 10 USD/month on its own (docs/adr/0022).
+  it('keeps a dormant tenant nobody uses at or under 10 USD per month, and charges an always-on one for the whole month', () => {
+    for (const tier of ['standard', 'premium'] as const) {
+      expect(idleTenantUsdPerMonth(idle[tier], 0).total, tier).toBeLessThanOrEqual(10);
+      expect(idleTenantUsdPerMonth(idle[tier], 730).total, tier).toBeGreaterThan(idleTenantUsdPerMonth(idle[tier], awakeHoursPerMonth()).total);
+    }
+  });
+
+  it('needs fewer cpu nodes off hours than at the peak once tenants sleep, and no more than the pools minimum for tenants alone', () => {
+    const c = levelCapacity({ name: 'x', tenants: 1000 }, idle);
+    expect(c.cpuNodesOffHours).toBeLessThan(c.cpuNodes);
+    const withoutTenants = levelCapacity({ name: 'x', tenants: 1000 }, { standard: { cpuCores: 0, memoryGiB: 0 }, premium: { cpuCores: 0, memoryGiB: 0 } });
+    expect(c.cpuNodesOffHours).toBe(withoutTenants.cpuNodesOffHours);
   });
 
   it('sizes the cpu pools for whichever of CPU or memory fills a node first', () => {

@@ -1,7 +1,7 @@
 import { DEFAULT_PRICES, type UnitPrices } from '../billing/prices';
-import { CALENDAR, CPU_NODE, DEMAND, GPU_IDLE_TAIL_MINUTES, MODEL_SPEED, PLATFORM_BASE_USD_PER_MONTH, PREMIUM_WARM_HOURS_PER_DAY, RENDERED } from './capacity-inputs';
+import { ACTIVATOR, CALENDAR, CPU_NODE, DEMAND, DORMANCY, GPU_IDLE_TAIL_MINUTES, MODEL_SPEED, PLATFORM_BASE_USD_PER_MONTH, PREMIUM_WARM_HOURS_PER_DAY, RENDERED } from './capacity-inputs';
 
-/** What one idle tenant of a tier keeps requested whether or not anyone uses it. */
+/** What one awake tenant of a tier keeps requested whether or not anyone is chatting (zero while it sleeps). */
 export interface TenantIdleFootprint {
   /** CPU cores requested (OpenWebUI replicas at their minimum + Redis). */
   readonly cpuCores: number;
@@ -71,7 +71,7 @@ export interface LevelCapacity {
   readonly requestedMemoryGiB: number;
   /** `cpu` nodes at the peak: the binding resource, never below the pools' minimum (what pool maxima and quota must allow). */
   readonly cpuNodes: number;
-  /** `cpu` nodes outside working hours: idle tenants, the models' minimum replicas and the gateway. */
+  /** `cpu` nodes outside working hours, once tenants sleep: the models' minimum replicas, the gateway and the activator. */
   readonly cpuNodesOffHours: number;
   readonly bindingResource: 'cpu' | 'memory';
   /** USD per month. */
@@ -111,32 +111,53 @@ export function cpuNodeUsdPerMonth(prices: UnitPrices = DEFAULT_PRICES): number 
 }
 
 /**
- * What an idle tenant costs per month on its own: its requests' share of a `cpu` node (whichever of CPU
- * or memory fills the node first) plus its private endpoint. The platform base and inference are not in it.
+ * Hours per month a tenant in use is awake: the working hours plus, each working day, the idle period
+ * after its last request before it sleeps (docs/adr/0022-inquilinos-dormidos-y-activador.md).
  */
-export function idleTenantUsdPerMonth(footprint: TenantIdleFootprint, prices: UnitPrices = DEFAULT_PRICES): { footprint: number; endpoint: number; total: number } {
+export function awakeHoursPerMonth(): number {
+  return CALENDAR.workingDaysPerMonth * (CALENDAR.workingHoursPerDay + DORMANCY.dormantAfterIdleMinutes.value / 60);
+}
+
+/**
+ * What a tenant costs per month on its own while nobody uses it, its platform share and inference
+ * aside: its requests' share of a `cpu` node (whichever of CPU or memory fills the node first) for the
+ * hours it is awake, plus its private endpoint. A dormant tenant nobody uses is awake 0 h; one that
+ * never sleeps (`dormantAfterIdleMinutes: 0`) all month.
+ */
+export function idleTenantUsdPerMonth(footprint: TenantIdleFootprint, awakeHours: number, prices: UnitPrices = DEFAULT_PRICES): { footprint: number; endpoint: number; total: number } {
   const nodeShare = Math.max(footprint.cpuCores / CPU_NODE.allocatableVcpu.value, footprint.memoryGiB / CPU_NODE.allocatableMemoryGiB.value);
-  const fp = nodeShare * cpuNodeUsdPerMonth(prices);
+  const fp = nodeShare * prices.cpuNodeUsdPerHour * awakeHours;
   const endpoint = prices.tenantPrivateEndpointUsdPerHour * CALENDAR.hoursPerMonth;
   return { footprint: fp, endpoint, total: fp + endpoint };
 }
 
-/** The `cpu` pools with a given number of Standard model replicas running. */
+/** The `cpu` pools with a given number of Standard model replicas running, and the tenants awake or asleep. */
 interface CpuPoolState {
   readonly requestedCpuCores: number;
   readonly requestedMemoryGiB: number;
   readonly nodes: number;
   readonly bindingResource: 'cpu' | 'memory';
   /** Fraction of the nodes each consumer pays for: by requests of the resource that fills the nodes. */
-  readonly share: { readonly standardTenant: number; readonly premiumTenant: number; readonly models: number; readonly gateway: number };
+  readonly share: { readonly standardTenant: number; readonly premiumTenant: number; readonly models: number; readonly platform: number };
 }
 
-function cpuPoolState(standardTenants: number, premiumTenants: number, idle: Readonly<Record<'standard' | 'premium', TenantIdleFootprint>>, standardReplicas: number): CpuPoolState {
+function cpuPoolState(
+  standardTenants: number,
+  premiumTenants: number,
+  idle: Readonly<Record<'standard' | 'premium', TenantIdleFootprint>>,
+  standardReplicas: number,
+  tenantsAwake: boolean,
+): CpuPoolState {
+  const awake = tenantsAwake ? 1 : 0;
+  const std = { cpu: awake * idle.standard.cpuCores, mem: awake * idle.standard.memoryGiB };
+  const prem = { cpu: awake * idle.premium.cpuCores, mem: awake * idle.premium.memoryGiB };
   const modelCpu = standardReplicas * RENDERED.standardModelReplicaCpu.value;
   const modelMemory = standardReplicas * STANDARD_MODEL_REPLICA_MEMORY_GIB;
-  const gatewayCpu = RENDERED.gatewayReplicas.value * RENDERED.gatewayReplicaCpu.value;
-  const requestedCpuCores = standardTenants * idle.standard.cpuCores + premiumTenants * idle.premium.cpuCores + modelCpu + gatewayCpu;
-  const requestedMemoryGiB = standardTenants * idle.standard.memoryGiB + premiumTenants * idle.premium.memoryGiB + modelMemory;
+  // The gateway and the activator run whether tenants sleep or not: platform overhead.
+  const platformCpu = RENDERED.gatewayReplicas.value * RENDERED.gatewayReplicaCpu.value + ACTIVATOR.replicas.value * ACTIVATOR.replicaCpu.value;
+  const platformMemory = ACTIVATOR.replicas.value * ACTIVATOR.replicaMemoryGiB.value;
+  const requestedCpuCores = standardTenants * std.cpu + premiumTenants * prem.cpu + modelCpu + platformCpu;
+  const requestedMemoryGiB = standardTenants * std.mem + premiumTenants * prem.mem + modelMemory + platformMemory;
   const byCpu = Math.ceil(requestedCpuCores / CPU_NODE.allocatableVcpu.value);
   const byMemory = Math.ceil(requestedMemoryGiB / CPU_NODE.allocatableMemoryGiB.value);
   const bindingResource: 'cpu' | 'memory' = byMemory > byCpu ? 'memory' : 'cpu';
@@ -146,7 +167,7 @@ function cpuPoolState(standardTenants: number, premiumTenants: number, idle: Rea
     requestedMemoryGiB,
     nodes: Math.max(CPU_NODE.minimumNodes.value, byCpu, byMemory),
     bindingResource,
-    share: { standardTenant: of(idle.standard.cpuCores, idle.standard.memoryGiB), premiumTenant: of(idle.premium.cpuCores, idle.premium.memoryGiB), models: of(modelCpu, modelMemory), gateway: of(gatewayCpu, 0) },
+    share: { standardTenant: of(std.cpu, std.mem), premiumTenant: of(prem.cpu, prem.mem), models: of(modelCpu, modelMemory), platform: of(platformCpu, platformMemory) },
   };
 }
 
@@ -172,23 +193,28 @@ export function levelCapacity(level: LoadLevel, idle: Readonly<Record<'standard'
   const standardReplicasAnswerTokensOnly = Math.max(minStandard, Math.ceil((cpuRps * completion) / MODEL_SPEED.cpuAggregateTokensPerSecond.value));
   const gpuReplicas = gpuRps > 0 ? Math.max(1, Math.ceil((gpuRps * completion) / MODEL_SPEED.gpuAggregateTokensPerSecond.value)) : 0;
 
-  const peak = cpuPoolState(standardTenants, premiumTenants, idle, standardReplicas);
-  const floor = cpuPoolState(standardTenants, premiumTenants, idle, minStandard);
+  // Three periods a month: the working hours at the peak (an upper bound), the idle period after the
+  // working day before tenants sleep (models back at their minimum), and the rest with every tenant asleep.
+  const peak = cpuPoolState(standardTenants, premiumTenants, idle, standardReplicas, true);
+  const tail = cpuPoolState(standardTenants, premiumTenants, idle, minStandard, true);
+  const floor = cpuPoolState(standardTenants, premiumTenants, idle, minStandard, false);
   const businessHours = CALENDAR.workingHoursPerDay * CALENDAR.workingDaysPerMonth;
-  const offHours = CALENDAR.hoursPerMonth - businessHours;
+  const tailHours = awakeHoursPerMonth() - businessHours;
+  const offHours = CALENDAR.hoursPerMonth - businessHours - tailHours;
   const peakCost = peak.nodes * prices.cpuNodeUsdPerHour * businessHours;
+  const tailCost = tail.nodes * prices.cpuNodeUsdPerHour * tailHours;
   const floorCost = floor.nodes * prices.cpuNodeUsdPerHour * offHours;
 
   const endpointEach = prices.tenantPrivateEndpointUsdPerHour * CALENDAR.hoursPerMonth;
   const gpu = gpuReplicas * gpuHoursPerMonth() * prices.gpuSpotUsdPerHour;
   const base = PLATFORM_BASE_USD_PER_MONTH.value;
-  const cost = { base, cpuNodes: peakCost + floorCost, tenantEndpoints: level.tenants * endpointEach, gpu, total: 0 };
+  const cost = { base, cpuNodes: peakCost + tailCost + floorCost, tenantEndpoints: level.tenants * endpointEach, gpu, total: 0 };
   cost.total = cost.base + cost.cpuNodes + cost.tenantEndpoints + cost.gpu;
 
-  // Each period's node cost split by share; the models' share is paid per request, the gateway's is platform overhead.
-  const both = (pick: (s: CpuPoolState['share']) => number) => peakCost * pick(peak.share) + floorCost * pick(floor.share);
+  // Each period's node cost split by share; the models' share is paid per request, the gateway's and the activator's are platform overhead.
+  const both = (pick: (s: CpuPoolState['share']) => number) => peakCost * pick(peak.share) + tailCost * pick(tail.share) + floorCost * pick(floor.share);
   const modelsCost = both((x) => x.models);
-  const platformShare = (base + both((x) => x.gateway)) / level.tenants;
+  const platformShare = (base + both((x) => x.platform)) / level.tenants;
   const cpuPerRequest = cpuRps > 0 ? modelsCost / cpuRps : 0;
   const tenantCost = (tier: 'standard' | 'premium'): TenantCost => {
     const cpuShare = tier === 'standard' ? 1 : 1 - large;

@@ -1,8 +1,9 @@
 import { OPEN_WEBUI_SIZE, REDIS_SIZE, TIER_PROFILES, type Tier } from '@panal/tenant-config';
 import { DEFAULT_PRICES, type UnitPrices } from '../billing/prices';
 import { TIER_SLOS } from '../rules/slo';
-import { CALENDAR, CPU_NODE, GPU_IDLE_TAIL_MINUTES, PLATFORM_BASE_USD_PER_MONTH, PREMIUM_WARM_HOURS_PER_DAY } from './capacity-inputs';
+import { CALENDAR, CPU_NODE, DORMANCY, GPU_IDLE_TAIL_MINUTES, PLATFORM_BASE_USD_PER_MONTH, PREMIUM_WARM_HOURS_PER_DAY } from './capacity-inputs';
 import {
+  awakeHoursPerMonth,
   cpuNodeUsdPerMonth,
   cpuReplicaSecondsPerRequest,
   gpuHoursPerMonth,
@@ -59,7 +60,7 @@ export function renderCapacityBlocks(prices: UnitPrices = DEFAULT_PRICES): Recor
   ].join('\n');
 
   const costs = [
-    `| Nivel | Base | Nodos \`cpu\` (${CALENDAR.workingHoursPerDay * CALENDAR.workingDaysPerMonth} h en pico + resto en el mínimo) | *Endpoints* de inquilino | GPU (*spot*) | **Total** | Media por inquilino |`,
+    `| Nivel | Base | Nodos \`cpu\` en el pico / con los inquilinos dormidos (${CALENDAR.workingHoursPerDay * CALENDAR.workingDaysPerMonth} h en pico, ${es(awakeHoursPerMonth() - CALENDAR.workingHoursPerDay * CALENDAR.workingDaysPerMonth)} h de espera antes de dormir, el resto dormidos) | *Endpoints* de inquilino | GPU (*spot*) | **Total** | Media por inquilino |`,
     '|---|---|---|---|---|---|---|',
     ...levels.map(
       (c) =>
@@ -71,17 +72,17 @@ export function renderCapacityBlocks(prices: UnitPrices = DEFAULT_PRICES): Recor
     const s = c.perTenant.standard;
     const p = c.perTenant.premium;
     return [
-      `| Huella en reposo (OpenWebUI + Redis) | ${es(s.idleFootprint, 1)} | ${es(p.idleFootprint, 1)} |`,
+      `| Huella despierto (OpenWebUI + Redis, solo las horas despierto) | ${es(s.idleFootprint, 1)} | ${es(p.idleFootprint, 1)} |`,
       `| *Private endpoint* del Key Vault | ${es(s.endpoint, 1)} | ${es(p.endpoint, 1)} |`,
-      `| Parte de la base y del *gateway* | ${es(s.platformShare, 1)} | ${es(p.platformShare, 1)} |`,
+      `| Parte de la base, del *gateway* y del activador | ${es(s.platformShare, 1)} | ${es(p.platformShare, 1)} |`,
       `| Inferencia CPU (por peticiones) | ${es(s.cpuInference, 1)} | ${es(p.cpuInference, 1)} |`,
       `| Inferencia GPU (70B, entre los Premium) | — | ${es(p.gpuInference, 1)} |`,
       `| **Total** | **${es(s.total, 1)}** | **${es(p.total, 1)}** |`,
     ];
   };
   const medium = levels.find((l) => l.level.name === 'Medio') ?? levels[0];
-  const idleStd = idleTenantUsdPerMonth(idle.standard, prices);
-  const idlePrem = idleTenantUsdPerMonth(idle.premium, prices);
+  const dormant = (tier: Tier) => idleTenantUsdPerMonth(idle[tier], 0, prices);
+  const alwaysOn = (tier: Tier) => idleTenantUsdPerMonth(idle[tier], CALENDAR.hoursPerMonth, prices);
   const perTenant = [
     `Al nivel medio (${medium.level.tenants} inquilinos), USD por inquilino y mes; la suma por inquilino da el total del nivel (${es(medium.cost.total)}):`,
     '',
@@ -89,7 +90,15 @@ export function renderCapacityBlocks(prices: UnitPrices = DEFAULT_PRICES): Recor
     '|---|---|---|',
     ...perTenantRows(medium),
     '',
-    `Un inquilino **que nadie usa** cuesta por sí solo su huella en reposo más su *endpoint*: Standard ${es(idle.standard.cpuCores, 2)} vCPU / ${es(idle.standard.memoryGiB, 2)} GiB → **${es(idleStd.total, 1)} USD/mes**, Premium ${es(idle.premium.cpuCores, 2)} vCPU / ${es(idle.premium.memoryGiB, 2)} GiB → **${es(idlePrem.total, 1)} USD/mes** (nodo \`cpu\` de ${CPU_NODE.allocatableVcpu.value} vCPU / ${CPU_NODE.allocatableMemoryGiB.value} GiB asignables a ${es(node)} USD/mes).`,
+    `Un inquilino en uso está despierto ${es(awakeHoursPerMonth())} h al mes (${CALENDAR.workingHoursPerDay} h × ${CALENDAR.workingDaysPerMonth} días + ${DORMANCY.dormantAfterIdleMinutes.value} min de espera antes de dormir cada día); el resto duerme con OpenWebUI y Redis a cero ([ADR 0022](../adr/0022-inquilinos-dormidos-y-activador.md)).`,
+    '',
+    `**Suelo de un inquilino que nadie usa** (su huella mientras está despierto más su *endpoint*; la base y la inferencia aparte), nodo \`cpu\` de ${CPU_NODE.allocatableVcpu.value} vCPU / ${CPU_NODE.allocatableMemoryGiB.value} GiB asignables a ${es(node)} USD/mes:`,
+    '',
+    '| Inquilino que nadie usa | Standard | Premium |',
+    '|---|---|---|',
+    `| Huella despierto (OpenWebUI en su mínimo + Redis) | ${es(idle.standard.cpuCores, 2)} vCPU / ${es(idle.standard.memoryGiB, 2)} GiB | ${es(idle.premium.cpuCores, 2)} vCPU / ${es(idle.premium.memoryGiB, 2)} GiB |`,
+    `| Dormido (por defecto: duerme a los ${DORMANCY.dormantAfterIdleMinutes.value} min, 0 h despierto) | **${es(dormant('standard').total, 1)} USD/mes** | **${es(dormant('premium').total, 1)} USD/mes** |`,
+    `| Siempre encendido (\`dormantAfterIdleMinutes: 0\`) | ${es(alwaysOn('standard').total, 1)} USD/mes | ${es(alwaysOn('premium').total, 1)} USD/mes |`,
   ].join('\n');
 
   const lat = standardLatencyAtTargetLoad();
