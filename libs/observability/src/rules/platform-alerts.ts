@@ -61,6 +61,23 @@ kube_deployment_spec_replicas{namespace=~"tenant-.+", deployment="open-webui"} >
       description: 'A tenant OpenWebUI runs with fewer than 2 ready replicas: one more failure takes the tenant down. Check pod events (quota, scheduling, failing probes) in the namespace.',
     },
     {
+      alert: 'TenantWakeFailing',
+      expr: 'sum by (tenant) (increase(panal_activator_wakes_total{result!="ready"}[15m])) > 0',
+      for: '1m',
+      severity: 'page',
+      summary: 'Tenant {{ $labels.tenant }} does not wake up: its users wait and then see the waiting page',
+      description:
+        'The tenant activator scaled a dormant tenant up and no OpenWebUI replica became ready within wakeTimeoutSeconds, or the scale call failed (docs/adr/0022-inquilinos-dormidos-y-activador.md). Check pod events in the tenant namespace (quota, scheduling, image pull, failing migration) and `panal_activator_kubernetes_errors_total`.',
+    },
+    {
+      alert: 'TenantActivatorReplicasLow',
+      expr: 'kube_deployment_status_replicas_ready{deployment="tenant-activator"} < 2',
+      for: '5m',
+      severity: 'page',
+      summary: 'The tenant activator has {{ $value }} ready replicas: every tenant route crosses it',
+      description: 'All tenant traffic goes through the activator (docs/adr/0022-inquilinos-dormidos-y-activador.md); with fewer than 2 ready replicas one more failure takes every tenant down. Check its pods in the activator namespace.',
+    },
+    {
       alert: 'ZoneLosingNodes',
       expr: 'zone:kube_node_not_ready:ratio > 0.3',
       for: '5m',
@@ -134,7 +151,7 @@ and on ()
       for: '1h',
       severity: 'page',
       summary: 'Edge certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than 14 days',
-      description: 'cert-manager has not renewed it although renewal starts 30 days before expiry. The wildcard certificate serves every tenant. Check `kubectl -n gateway-system describe certificate` and the ACME challenges (DNS-01: cert-manager identity on the DNS zone; HTTP-01: the customer CNAME).',
+      description: 'cert-manager has not renewed it although renewal starts 30 days before expiry. The wildcard certificate serves every tenant. Check `kubectl -n gateway-system describe certificate` and its DNS-01 challenges (cert-manager identity on the DNS zone; for a custom domain, the `_acme-challenge` CNAME in the customer DNS).',
     },
     {
       alert: 'CertificateNotReady',
@@ -142,7 +159,7 @@ and on ()
       for: '1h',
       severity: 'ticket',
       summary: 'Edge certificate {{ $labels.namespace }}/{{ $labels.name }} has not been issued for an hour',
-      description: 'Usually a new custom domain whose CNAME does not point at the edge frontend yet, so the HTTP-01 challenge fails. The tenant hostname on it gets no valid TLS until it is issued.',
+      description: 'Usually a new custom domain whose `_acme-challenge` CNAME (annotation panal.io/acme-challenge-cname on the Certificate) is not in the customer DNS yet, so the DNS-01 challenge fails. The tenant hostname on it gets no valid TLS until it is issued.',
     },
     {
       alert: 'ArgoCdAppDegraded',

@@ -29,6 +29,7 @@ const withoutAnnotations = (groups: RuleGroup[]): string => {
  */
 const METRIC_SOURCES: Readonly<Record<string, string>> = {
   panal_gateway_: 'inference gateway (its PodMonitor in dist/manifests/cluster-addons/inference-gateway)',
+  panal_activator_: 'tenant activator (its PodMonitor in dist/manifests/cluster-addons/tenant-activator)',
   kube_: 'kube-state-metrics (a default target of AKS managed Prometheus)',
   keda_: 'KEDA operator (PodMonitor in dist/manifests/cluster-addons/observability)',
   argocd_: 'Argo CD application controller (PodMonitor in dist/manifests/cluster-addons/observability)',
