@@ -158,8 +158,10 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
     t.lastWriteAt = now();
     t.writing = kube
       .annotate(t.config.namespace, t.first, LAST_ACTIVITY_ANNOTATION, rfc3339(value))
-      .then(() => {
+      .then((updated) => {
         t.writtenValue = Math.max(t.writtenValue, value);
+        // Its new resourceVersion, before the watch brings it: the wake's scale right after uses it.
+        cache.assume(t.config.namespace, t.first, updated);
       })
       .catch((error: Error) => console.warn(`tenant-activator: ${t.config.id}: recording activity failed: ${error.message}`))
       .finally(() => {
@@ -181,7 +183,7 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
       if (t.inflight > 0 || t.websockets.size > 0) t.lastSeen = now();
       maybeWrite(t);
     }
-  }, Math.min(1000, activityWriteMs));
+  }, Math.max(50, Math.min(1000, activityWriteMs / 4)));
   activityTimer.unref();
 
   // ---- wake -----------------------------------------------------------------------------------
@@ -367,7 +369,9 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
       let current: ReturnType<typeof httpRequest> | undefined;
       let settled = false;
       const settle = (code: number) => {
-        if (!settled) (settled = true), resolve(code);
+        if (settled) return;
+        settled = true;
+        resolve(code);
       };
       res.on('close', () => {
         if (!res.writableFinished) {
@@ -507,8 +511,9 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
           upstream.destroy();
           socket.destroy();
         };
-        upstream.on('error', close).on('close', close);
-        socket.on('error', close).on('close', close);
+        // Either side ending ends the websocket (the server sockets allow half-open connections).
+        upstream.on('error', close).on('end', close).on('close', close);
+        socket.on('error', close).on('end', close).on('close', close);
         upstream.pipe(socket);
         socket.pipe(upstream);
         resolve(101);

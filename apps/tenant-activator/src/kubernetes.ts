@@ -208,7 +208,7 @@ export class KubernetesClient {
   }
 
   /** Sets one annotation (merge patch, no precondition: the newest activity always wins). */
-  async annotate(namespace: string, name: string, key: string, value: string): Promise<void> {
-    await this.call('annotate', 'PATCH', `/apis/apps/v1/namespaces/${enc(namespace)}/deployments/${enc(name)}`, { metadata: { annotations: { [key]: value } } });
+  async annotate(namespace: string, name: string, key: string, value: string): Promise<DeploymentView> {
+    return deploymentView(await this.call('annotate', 'PATCH', `/apis/apps/v1/namespaces/${enc(namespace)}/deployments/${enc(name)}`, { metadata: { annotations: { [key]: value } } }));
   }
 }
