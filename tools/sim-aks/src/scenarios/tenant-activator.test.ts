@@ -81,7 +81,14 @@ beforeAll(async () => {
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'tenant-activator-read' },
         subjects: [{ kind: 'ServiceAccount', name: 'tenant-activator', namespace: 'tenant-activator' }],
       },
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'tenant-activator-scale', namespace: NS }, rules: [{ apiGroups: ['apps'], resources: ['deployments', 'deployments/scale'], verbs: ['patch'] }] },
+      // As libs/k8s-constructs/src/activator renders it: only the two Deployments, by name.
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'tenant-activator-scale', namespace: NS },
+        rules: [
+          { apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['open-webui', 'redis'], verbs: ['patch', 'update'] },
+          { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['open-webui', 'redis'], verbs: ['get', 'patch', 'update'] },
+        ],
+      },
       {
         apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'tenant-activator-scale', namespace: NS },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'tenant-activator-scale' },
