@@ -224,14 +224,42 @@ describe('tenant activator (Kubernetes API: in-memory stand-in)', () => {
     expect(kube.annotateCalls()).toHaveLength(2);
   });
 
-  it('keeps recording activity while a websocket is open', async () => {
+  it('does not count an open websocket as activity: a tab left open does not keep its tenant awake', async () => {
     awake();
     const a = await start({ activityWriteSeconds: 1 });
     const ws = await connectWebSocket(a.url, HOST);
     const before = kube.annotateCalls().length;
     await sleep(2600);
-    expect(kube.annotateCalls().length - before).toBeGreaterThanOrEqual(2);
+    expect(kube.annotateCalls().length - before).toBe(0);
+    ws.send('still here');
+    expect(await ws.next()).toBe('echo:still here');
     ws.close();
+  });
+
+  it('forwards socket.io requests to an awake tenant without counting them as activity', async () => {
+    awake();
+    const a = await start({ activityWriteSeconds: 1 });
+    const before = kube.annotateCalls().length;
+    for (let i = 0; i < 5; i++) expect((await get(a.url, HOST, '/ws/socket.io/?EIO=4&transport=polling')).status).toBe(200);
+    await sleep(1300);
+    expect(kube.annotateCalls().length - before).toBe(0);
+    expect(webui.requests.filter((r) => r.url.startsWith('/ws/'))).toHaveLength(5);
+    // An ordinary request is activity.
+    expect((await get(a.url, HOST, '/echo')).status).toBe(200);
+    await until('activity recorded', () => kube.annotateCalls().length > before);
+  });
+
+  it('answers socket.io reconnects to a sleeping tenant with 503 and Retry-After at once, without waking it', async () => {
+    dormant();
+    const a = await start();
+    const polling = await get(a.url, HOST, '/ws/socket.io/?EIO=4&transport=polling');
+    expect(polling.status).toBe(503);
+    expect(polling.headers['retry-after']).toBe('5');
+    await expect(connectWebSocket(a.url, HOST)).rejects.toThrow();
+    expect(kube.scaleCalls()).toHaveLength(0);
+    expect(kube.annotateCalls()).toHaveLength(0);
+    expect(webui.requests).toHaveLength(0);
+    expect(await metric(a, 'panal_activator_wakes_total{result="ready",tenant="acme"}')).toBeUndefined();
   });
 
   it('puts an idle tenant to sleep, the first Deployment with the resourceVersion it read', async () => {
@@ -281,20 +309,18 @@ describe('tenant activator (Kubernetes API: in-memory stand-in)', () => {
     expect(await metric(a, 'panal_activator_kubernetes_errors_total{operation="scale"}')).toBeUndefined();
   });
 
-  it('does not put a tenant to sleep while a websocket is open through this replica', async () => {
+  it('puts an idle tenant to sleep although a websocket is open through this replica, and closes it', async () => {
     kube.addDeployment(NS, 'open-webui', 2, 2, { [LAST_ACTIVITY_ANNOTATION]: OLD });
     kube.addDeployment(NS, 'redis', 1, 1);
-    // Activity writes are not what keeps it awake here: 1 h between them.
     const a = await start({ activityWriteSeconds: 3600 }, { minuteMs: 50 });
     const ws = await connectWebSocket(a.url, HOST);
-    await sleep(120); // idle period (1 "minute" = 50 ms) long past since the last activity
-    await a.sleepPass();
-    expect(kube.scaleCalls()).toHaveLength(0);
-    ws.close();
-    await until('websocket closed', async () => (await metric(a, 'panal_activator_open_websockets{tenant="acme"}')) === 0);
-    await sleep(120);
+    expect(await metric(a, 'panal_activator_open_websockets{tenant="acme"}')).toBe(1);
+    await sleep(120); // idle period (1 "minute" = 50 ms) long past since the last request
     await a.sleepPass();
     expect(replicas('open-webui')).toBe(0);
+    expect(replicas('redis')).toBe(0);
+    await until('websocket closed by the sleep', async () => (await metric(a, 'panal_activator_open_websockets{tenant="acme"}')) === 0);
+    void ws;
   });
 
   it('does not put a tenant to sleep while a request is in flight', async () => {

@@ -177,10 +177,11 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
     t.lastSeen = now();
     maybeWrite(t);
   }
-  // Open websockets and long answers are activity for as long as they last, at the write cadence.
+  // Long answers are activity for as long as they last, at the write cadence. Open websockets are
+  // not: a browser tab left open would keep its tenant awake all night (docs/adr/0022).
   const activityTimer = setInterval(() => {
     for (const t of tenants) {
-      if (t.inflight > 0 || t.websockets.size > 0) t.lastSeen = now();
+      if (t.inflight > 0) t.lastSeen = now();
       maybeWrite(t);
     }
   }, Math.max(50, Math.min(1000, activityWriteMs / 4)));
@@ -275,7 +276,7 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
     const annotated = Date.parse(d.annotations[LAST_ACTIVITY_ANNOTATION] ?? '');
     return Math.max(Number.isNaN(annotated) ? d.createdMs : annotated, t.lastSeen);
   };
-  const busyHere = (t: TenantState) => t.inflight > 0 || t.websockets.size > 0 || t.wake !== undefined || t.writing !== undefined;
+  const busyHere = (t: TenantState) => t.inflight > 0 || t.wake !== undefined || t.writing !== undefined;
   const idle = (t: TenantState, d: DeploymentView) => now() - lastActivityOf(t, d) >= t.config.dormantAfterIdleMinutes * minuteMs;
 
   async function scaleDownOthers(t: TenantState): Promise<void> {
@@ -313,6 +314,9 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
         throw error;
       }
       metrics.sleeps.inc({ tenant: t.config.id });
+      // Its pods are going away: close this replica's websockets now, and the clients' reconnects
+      // (background paths) get 503 without waking it.
+      for (const ws of t.websockets) ws.destroy();
       console.log(`tenant-activator: ${t.config.id}: asleep after ${t.config.dormantAfterIdleMinutes} idle minute(s)`);
       await scaleDownOthers(t);
     } finally {
@@ -422,6 +426,20 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
   let inflightRequests = 0;
   let draining = false;
 
+  const isBackground = (url: string | undefined) => config.backgroundPathPrefixes.some((p) => (url ?? '/').startsWith(p));
+
+  /** Background traffic of an open tab: forwarded to an awake tenant, never activity, never a wake. */
+  async function handleBackground(t: TenantState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let status = 503;
+    if (t.sleeping === undefined && isAwake(t)) status = await forward(t, req, res, 0);
+    else {
+      const body = waitingJson(t.config.id);
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    }
+    metrics.requests.inc({ tenant: t.config.id, code: String(status) });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t = byHost.get(hostKey(req.headers.host));
     if (!t) {
@@ -431,6 +449,7 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
       metrics.requests.inc({ tenant: '', code: '404' });
       return;
     }
+    if (isBackground(req.url)) return handleBackground(t, req, res);
     t.inflight++;
     touch(t);
     let status = 500;
@@ -462,6 +481,14 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
     if (!t) {
       rawReply(socket, 404, 'Not Found', '{"error":{"code":"unknown_host"}}');
       metrics.requests.inc({ tenant: '', code: '404' });
+      return;
+    }
+    if (isBackground(req.url)) {
+      // A tab's socket.io: connected to an awake tenant without counting as activity; a sleeping
+      // tenant is not woken for it.
+      const status = t.sleeping === undefined && isAwake(t) ? await forwardUpgrade(t, req, socket, head) : 503;
+      if (status === 503) rawReply(socket, 503, 'Service Unavailable', waitingJson(t.config.id), { 'retry-after': '5' });
+      metrics.requests.inc({ tenant: t.config.id, code: String(status) });
       return;
     }
     t.inflight++;
@@ -507,7 +534,6 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
           closed = true;
           t.websockets.delete(socket);
           metrics.websockets.set({ tenant: t.config.id }, t.websockets.size);
-          touch(t);
           upstream.destroy();
           socket.destroy();
         };

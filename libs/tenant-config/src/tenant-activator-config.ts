@@ -36,6 +36,14 @@ export const tenantActivatorConfigSchema = z.strictObject({
    * every replica's traffic counts when any replica decides a tenant is idle.
    */
   activityWriteSeconds: positiveInt,
+  /**
+   * Path prefixes of an open browser tab's background traffic: OpenWebUI's socket.io (polling and
+   * websocket, mounted at `/ws/socket.io`). Requests under them are proxied to an awake tenant but are
+   * never activity and never wake a sleeping one (it gets a 503 with `Retry-After` at once), or a tab
+   * left open overnight would keep its tenant awake (docs/adr/0022). Websockets are never activity,
+   * whatever their path, and a tenant that goes to sleep closes them.
+   */
+  backgroundPathPrefixes: z.array(z.string().startsWith('/')),
   /** One entry per active tenant, sorted by id. */
   tenants: z.array(
     z.strictObject({
@@ -65,6 +73,12 @@ export type TenantActivatorConfig = z.output<typeof tenantActivatorConfigSchema>
 
 /** Annotation on a tenant's OpenWebUI Deployment with the last time any activator replica saw traffic (RFC 3339). */
 export const LAST_ACTIVITY_ANNOTATION = 'panal.io/last-activity';
+
+/**
+ * Where OpenWebUI serves socket.io: `app.mount("/ws", …)` with `socketio_path="/ws/socket.io"`
+ * (open_webui/main.py and open_webui/socket/main.py of OpenWebUI 0.12).
+ */
+export const OPEN_WEBUI_BACKGROUND_PATH_PREFIXES: readonly string[] = ['/ws/'];
 
 /** Port of the activator's metrics and health endpoints. */
 export const TENANT_ACTIVATOR_METRICS_PORT = 9090;
@@ -107,6 +121,7 @@ export function deriveTenantActivatorConfig(options: DeriveTenantActivatorConfig
     wakeTimeoutSeconds: options.wakeTimeoutSeconds ?? 300,
     sleepCheckSeconds: 60,
     activityWriteSeconds: 60,
+    backgroundPathPrefixes: [...OPEN_WEBUI_BACKGROUND_PATH_PREFIXES],
     tenants,
   });
 }

@@ -74,6 +74,7 @@ export function testConfig(upstream: string, tweak: Partial<TenantActivatorConfi
     wakeTimeoutSeconds: 10,
     sleepCheckSeconds: 3600,
     activityWriteSeconds: 1,
+    backgroundPathPrefixes: ['/ws/'],
     tenants: tenants ?? [
       {
         id: 'acme',

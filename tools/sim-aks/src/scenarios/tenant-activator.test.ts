@@ -113,7 +113,7 @@ beforeAll(async () => {
   const [port, metricsPort] = [await freePort(), await freePort()];
   const config = {
     version: 1, listenPort: 8080, metricsPort: 9090,
-    holdSeconds: 120, wakeTimeoutSeconds: 180, sleepCheckSeconds: 1, activityWriteSeconds: 1,
+    holdSeconds: 120, wakeTimeoutSeconds: 180, sleepCheckSeconds: 1, activityWriteSeconds: 1, backgroundPathPrefixes: ['/ws/'],
     tenants: [{
       id: 'acme', namespace: NS, hostnames: [HOST], upstream: `http://127.0.0.1:${(openWebUIStandIn.address() as AddressInfo).port}`,
       dormantAfterIdleMinutes: 1, workloads: [{ deployment: 'open-webui', wakeReplicas: 2 }, { deployment: 'redis', wakeReplicas: 1 }],
