@@ -9,9 +9,9 @@ describe('DEFAULT_NODE_POOLS', () => {
     for (const p of DEFAULT_NODE_POOLS.filter((x) => poolRole(x) !== PoolRole.cpu)) expect(p.zones, p.name).toEqual(['1', '2', '3']);
   });
 
-  it('keeps the CPU capacity of one multi-zone pool: 3 to 30 nodes, split evenly over the zones', () => {
+  it('gives the CPU capacity 3 to 150 nodes, split evenly over the zones', () => {
     const cpu = CPU_POOLS.map(pool);
-    expect(cpu.map((p) => [p.minCount, p.maxCount])).toEqual([[1, 10], [1, 10], [1, 10]]);
+    expect(cpu.map((p) => [p.minCount, p.maxCount])).toEqual([[1, 50], [1, 50], [1, 50]]);
     expect(new Set(cpu.map((p) => p.vmSize)).size).toBe(1);
   });
 

@@ -119,7 +119,7 @@ export function splitEvenly(total: number, parts: number): number[] {
 
 /**
  * One pool per zone from one definition: pool `i` is `names[i]` in `ZONES[i]`, with the minimum
- * and maximum split over the zones (30 nodes over three zones: 10 each).
+ * and maximum split over the zones (150 nodes over three zones: 50 each).
  */
 export function perZonePools(names: readonly NodePoolName[], pool: Omit<NodePoolSpec, 'name' | 'zones'>): NodePoolSpec[] {
   if (names.length !== ZONES.length) throw new Error(`perZonePools: names must give one pool per zone (${ZONES.length}), but ${JSON.stringify(names)} was provided`);
@@ -137,13 +137,18 @@ export const CPU_POOL_SELECTOR: Readonly<Record<string, string>> = { [POOL_ROLE_
 /**
  * Default pools. H100 NVL 94 GB (`Standard_NC40ads_H100_v5`) fits Llama3-70B Q4 (~40-43 GB) on one
  * GPU (https://learn.microsoft.com/azure/virtual-machines/sizes/gpu-accelerated/nc-h100-v5-series).
- * The CPU capacity (3 to 30 nodes) is three zonal pools of 1 to 10; the system pool (fixed size,
- * not autoscaled) and the GPU pools (no hard zone spread; spot capacity differs per zone, and one
- * node group keeps the spot stock-out fallback at one provisioning timeout) span the three zones.
+ * The CPU capacity (3 to 150 nodes) is three zonal pools of 1 to 50: 1,000 tenants awake at their
+ * minimum (OpenWebUI at its HPA minimum + Redis, ≈ 1,200 vCPU) with the Standard models and the
+ * platform fill ≈ 82 nodes (docs/diseno/3-capacidad-y-costes.md), so they fit twice over, and
+ * still fit in the 100 nodes of two zones after losing the third. The capacity model's peak for
+ * 1,000 tenants (≈ 285 nodes) is not reachable with today's Standard `maxReplicas` either; raising both
+ * is one decision, still to take (docs/adr/0014-un-pool-de-cpu-por-zona.md). The system pool (fixed size, not
+ * autoscaled) and the GPU pools (no hard zone spread; spot capacity differs per zone, and one node
+ * group keeps the spot stock-out fallback at one provisioning timeout) span the three zones.
  */
 export const DEFAULT_NODE_POOLS: readonly NodePoolSpec[] = [
   { name: NodePool.system, mode: 'System', vmSize: 'Standard_D4ds_v5', zones: ZONES, minCount: 3, maxCount: 3, spot: false, taints: [CRITICAL_ADDONS_ONLY_TAINT], labels: { [POOL_ROLE_LABEL]: PoolRole.system }, gpusPerNode: 0 },
-  ...perZonePools(CPU_POOLS, { mode: 'User', vmSize: 'Standard_D16ds_v5', minCount: 3, maxCount: 30, spot: false, taints: [], labels: { [POOL_ROLE_LABEL]: PoolRole.cpu }, gpusPerNode: 0 }),
+  ...perZonePools(CPU_POOLS, { mode: 'User', vmSize: 'Standard_D16ds_v5', minCount: 3, maxCount: 150, spot: false, taints: [], labels: { [POOL_ROLE_LABEL]: PoolRole.cpu }, gpusPerNode: 0 }),
   { name: NodePool.gpuSpot, mode: 'User', vmSize: 'Standard_NC40ads_H100_v5', zones: ZONES, minCount: 0, maxCount: 4, spot: true, taints: [GPU_TAINT], labels: { [POOL_ROLE_LABEL]: PoolRole.gpu, 'panal.io/gpu-capacity': 'spot' }, gpusPerNode: 1 },
   { name: NodePool.gpuOnDemand, mode: 'User', vmSize: 'Standard_NC40ads_H100_v5', zones: ZONES, minCount: 0, maxCount: 2, spot: false, taints: [GPU_TAINT], labels: { [POOL_ROLE_LABEL]: PoolRole.gpu, 'panal.io/gpu-capacity': 'on-demand' }, gpusPerNode: 1 },
 ];
