@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { Application, type ApplicationSpecSource } from '../imports/argoproj.io';
+import { platformNamespaceLabels, type PodSecurityLevel } from '../platform/platform-namespace';
 
 /**
  * A third-party Helm chart, pinned, as Argo CD fetches it: from an https Helm repository (`repoUrl`
@@ -38,6 +39,14 @@ export interface HelmChartApplicationProps {
   readonly namespace: string;
   /** Helm values, rendered as one YAML object (`valuesObject`). */
   readonly values: Record<string, unknown>;
+  /**
+   * Pod Security level of the namespace the sync creates. Its labels (with `restricted` audited and
+   * warned, and `panal.io/role: platform`) are set by Argo CD on creation, like every platform namespace.
+   * @see https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#namespace-metadata
+   */
+  readonly podSecurity: PodSecurityLevel;
+  /** Kubernetes minor the Pod Security level is pinned to. */
+  readonly podSecurityVersion: string;
 }
 
 /**
@@ -61,7 +70,11 @@ export class HelmChartApplication extends Construct {
         project: props.project,
         source: chartSource,
         destination: { server: 'https://kubernetes.default.svc', namespace: props.namespace },
-        syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'] },
+        syncPolicy: {
+          automated: { prune: true, selfHeal: true },
+          syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+          managedNamespaceMetadata: { labels: platformNamespaceLabels('platform', props.podSecurity, props.podSecurityVersion) },
+        },
       },
     });
   }

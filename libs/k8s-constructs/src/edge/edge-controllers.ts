@@ -1,6 +1,7 @@
 import { platformRegistry, type ChartImages, type Environment } from '@panal/tenant-config';
 import { Construct } from 'constructs';
 import { HelmChartApplication, type HelmChartSource } from '../argocd/helm-chart-application';
+import { POD_SECURITY_VERSION } from '../common/pod-security';
 
 /**
  * cert-manager's chart. Same release as `CERT_MANAGER_VERSION` in tools/kubeconform/versions.env,
@@ -77,6 +78,10 @@ export class EdgeControllers extends Construct {
         project: props.project,
         source: CERT_MANAGER_CHART,
         namespace: CERT_MANAGER_NAMESPACE,
+        // The chart cannot be rendered here to check its pods against restricted: baseline is
+        // enforced, restricted audited and warned (a violation shows up as a warning, not an outage).
+        podSecurity: 'baseline',
+        podSecurityVersion: POD_SECURITY_VERSION,
         values: {
           crds: { enabled: true, keep: true },
           // Images through the platform ACR (nodes have no route to quay.io), same repository layout.
@@ -100,6 +105,9 @@ export class EdgeControllers extends Construct {
         project: props.project,
         source: ALB_CONTROLLER_CHART,
         namespace: ALB_CONTROLLER_NAMESPACE,
+        // Not rendered here either (the chart is on MCR): baseline enforced, restricted audited and warned.
+        podSecurity: 'baseline',
+        podSecurityVersion: POD_SECURITY_VERSION,
         values: { albController: { namespace: ALB_CONTROLLER_NAMESPACE, podIdentity: { clientID: albController } } },
       });
       this.chartRepositories.push(ALB_CONTROLLER_CHART.repoUrl);

@@ -168,6 +168,21 @@ describe('edge controllers', () => {
     expect(alb.spec.source.chart).toBeUndefined();
   });
 
+  it('labels the namespaces Argo CD creates for the charts like every platform namespace: role and Pod Security', () => {
+    for (const app of render()) {
+      expect(app.spec.syncPolicy.syncOptions, app.metadata.name).toContain('CreateNamespace=true');
+      expect(app.spec.syncPolicy.managedNamespaceMetadata.labels, app.metadata.name).toEqual({
+        'panal.io/role': 'platform',
+        'pod-security.kubernetes.io/enforce': 'baseline',
+        'pod-security.kubernetes.io/enforce-version': 'v1.34',
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'pod-security.kubernetes.io/audit-version': 'v1.34',
+        'pod-security.kubernetes.io/warn': 'restricted',
+        'pod-security.kubernetes.io/warn-version': 'v1.34',
+      });
+    }
+  });
+
   it('installs nothing for a controller whose identity does not exist yet', () => {
     const chart = new Chart(new App(), 'argocd');
     const controllers = new EdgeControllers(chart, 'Edge', { argocdNamespace: 'argocd', project: 'platform', images: TEST_ENVIRONMENT.images, clientIds: {} });

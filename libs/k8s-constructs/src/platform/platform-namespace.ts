@@ -25,6 +25,19 @@ export interface PlatformNamespaceProps {
   readonly podSecurityVersion?: string;
 }
 
+/** Labels of a platform namespace: its role, the Pod Security level it enforces, and `restricted` audited and warned. */
+export function platformNamespaceLabels(role: Exclude<NamespaceRole, 'tenant'>, level: PodSecurityLevel, version: string): Record<string, string> {
+  return {
+    [PANAL_LABELS.role]: role,
+    'pod-security.kubernetes.io/enforce': level,
+    'pod-security.kubernetes.io/enforce-version': version,
+    'pod-security.kubernetes.io/audit': 'restricted',
+    'pod-security.kubernetes.io/audit-version': version,
+    'pod-security.kubernetes.io/warn': 'restricted',
+    'pod-security.kubernetes.io/warn-version': version,
+  };
+}
+
 /**
  * A namespace of the shared platform (`panal.io/role: platform` or `models`), with Pod Security
  * labels. Never deleted by Argo CD: removing an add-on folder must not delete what runs in it.
@@ -42,15 +55,7 @@ export class PlatformNamespace extends Construct {
     new k8s.KubeNamespace(this, 'Resource', {
       metadata: {
         name: props.name,
-        labels: {
-          [PANAL_LABELS.role]: props.role,
-          'pod-security.kubernetes.io/enforce': level,
-          'pod-security.kubernetes.io/enforce-version': version,
-          'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/audit-version': version,
-          'pod-security.kubernetes.io/warn': 'restricted',
-          'pod-security.kubernetes.io/warn-version': version,
-        },
+        labels: platformNamespaceLabels(props.role, level, version),
         annotations: { ...syncWave(SyncWave.namespace), 'argocd.argoproj.io/sync-options': 'Delete=false' },
       },
     });
