@@ -23,6 +23,12 @@ export class FakeKubeApi {
   readyAfterMs: number | undefined = 50;
   /** Called after a GET of one Deployment was answered (to play another replica acting in between). */
   afterGet?: (namespace: string, name: string) => void;
+  /**
+   * Called after a scale PATCH was accepted and stored, with the replicas it asked for and those it
+   * replaced: lets a test play the Deployment controller and kubelet with real processes (start a
+   * replica on 0 -> N, stop it on N -> 0, then {@link setReady}). Usually with `readyAfterMs = undefined`.
+   */
+  onScale?: (namespace: string, name: string, replicas: number, previous: number) => void;
   /** Status the next calls of an operation fail with (`scale`, `annotate`, `get`, `list`). */
   failNext: Partial<Record<'scale' | 'annotate' | 'get' | 'list', number>> = {};
   readonly token = 'fake-token';
@@ -149,6 +155,7 @@ export class FakeKubeApi {
         if (scale) next.spec.replicas = body.spec.replicas;
         else next.metadata.annotations = { ...next.metadata.annotations, ...(body.metadata?.annotations ?? {}) };
         this.store(next, 'MODIFIED');
+        if (scale) this.onScale?.(ns, name, next.spec.replicas, current.spec.replicas ?? 1);
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(scale ? { kind: 'Scale', metadata: { name, namespace: ns, resourceVersion: next.metadata.resourceVersion }, spec: { replicas: next.spec.replicas } } : next));
       });
