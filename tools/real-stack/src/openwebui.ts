@@ -232,9 +232,10 @@ async function probe(url: string, timeoutMs: number): Promise<boolean> {
 /**
  * Starts one replica: runs the pod's init containers (the seed copy) into its own emptyDirs, then
  * `open-webui serve` on a free loopback port with the rendered environment, and waits for the
- * rendered startup probe (path, period, failure threshold).
+ * rendered startup probe (path, period, failure threshold). `opts.port` fixes the port (default: a
+ * free one).
  */
-export async function startOpenWebUIReplica(rt: TenantRuntime, name: string): Promise<OpenWebUIReplica> {
+export async function startOpenWebUIReplica(rt: TenantRuntime, name: string, opts: { port?: number } = {}): Promise<OpenWebUIReplica> {
   const c = rt.rendered.server;
   const root = mkdtempSync(join(tmpdir(), `panal-owui-${rt.rendered.tenantId}-${name}-`));
   const pkg = openWebUIPackageDir(rt.venv);
@@ -259,7 +260,8 @@ export async function startOpenWebUIReplica(rt: TenantRuntime, name: string): Pr
       .reduce((s, from) => s.replaceAll(from, initPaths[from]), init.command.at(-1)!);
     execFileSync('sh', ['-c', script], { stdio: 'inherit' });
   }
-  const port = await freePort();
+  // A fixed port plays a Service that outlives its pods (the tenant activator's upstream).
+  const port = opts.port ?? (await freePort());
   const env = localEnv(c, { keyVault: rt.keyVault, services: rt.services, paths, port, applyDeviations: true });
   const logFile = join(root, 'open-webui.log');
   const cwd = join(root, 'cwd');
