@@ -53,8 +53,8 @@ describe('TenantActivator', () => {
     const { objs } = synth();
     const scale = ofKind(objs, 'ClusterRole').find((r) => r.metadata.name === 'panal-tenant-activator-scale')!;
     expect(scale.rules).toEqual([
-      { apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['open-webui', 'redis'], verbs: ['patch', 'update'] },
-      { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['open-webui', 'redis'], verbs: ['get', 'patch', 'update'] },
+      { apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['open-webui', 'redis'], verbs: ['patch'] },
+      { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['open-webui', 'redis'], verbs: ['patch'] },
     ]);
     const read = ofKind(objs, 'ClusterRole').find((r) => r.metadata.name === 'panal-tenant-activator-read')!;
     expect(read.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] }]);

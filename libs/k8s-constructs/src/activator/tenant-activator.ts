@@ -98,8 +98,9 @@ export class TenantActivator extends Construct {
     new k8s.KubeClusterRole(this, 'ScaleRole', {
       metadata: { name: scaleRole, labels, annotations: syncWave(SyncWave.dependencies) },
       rules: [
-        { apiGroups: ['apps'], resources: ['deployments'], resourceNames: scaled, verbs: ['patch', 'update'] },
-        { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: scaled, verbs: ['get', 'patch', 'update'] },
+        // Merge patches only: the activity annotation, and the scale with a resourceVersion precondition.
+        { apiGroups: ['apps'], resources: ['deployments'], resourceNames: scaled, verbs: ['patch'] },
+        { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: scaled, verbs: ['patch'] },
       ],
     });
     for (const tenant of active) {

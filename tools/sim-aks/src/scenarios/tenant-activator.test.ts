@@ -70,35 +70,17 @@ beforeAll(async () => {
   await cluster.applyObjects(objects.filter((o) => o.kind === 'Namespace'), 'argocd-controller');
   await cluster.applyObjects(objects.filter((o) => o.kind !== 'Namespace'), 'argocd-controller');
 
-  // The RBAC the activator is to get: read Deployments cluster-wide, patch them (and their scale) only in tenant namespaces.
-  await cluster.applyObjects(
-    [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-activator' } },
-      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'tenant-activator', namespace: 'tenant-activator' } },
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'tenant-activator-read' }, rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] }] },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'tenant-activator-read' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'tenant-activator-read' },
-        subjects: [{ kind: 'ServiceAccount', name: 'tenant-activator', namespace: 'tenant-activator' }],
-      },
-      // As libs/k8s-constructs/src/activator renders it: only the two Deployments, by name.
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'tenant-activator-scale', namespace: NS },
-        rules: [
-          { apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['open-webui', 'redis'], verbs: ['patch', 'update'] },
-          { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['open-webui', 'redis'], verbs: ['get', 'patch', 'update'] },
-        ],
-      },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'tenant-activator-scale', namespace: NS },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'tenant-activator-scale' },
-        subjects: [{ kind: 'ServiceAccount', name: 'tenant-activator', namespace: 'tenant-activator' }],
-      },
-    ],
-    'sim-aks',
-  );
+  // The activator's RBAC exactly as rendered (dist/manifests/cluster-addons/tenant-activator): read
+  // Deployments cluster-wide, patch open-webui and redis (and their scale) only in tenant namespaces.
+  const rbacKinds = new Set(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'RoleBinding']);
+  const rbac = readManifests(join(MANIFESTS_DIR, 'cluster-addons', 'tenant-activator'))
+    .map((m) => structuredClone(m.object) as any)
+    .filter((o) => rbacKinds.has(o.kind) && (o.kind !== 'RoleBinding' || o.metadata.namespace === NS));
+  expect(rbac.filter((o) => o.kind === 'RoleBinding')).toHaveLength(1);
+  await cluster.applyObjects(rbac.filter((o) => o.kind === 'Namespace'), 'sim-aks');
+  await cluster.applyObjects(rbac.filter((o) => o.kind !== 'Namespace'), 'sim-aks');
   tokenFile = join(cluster.stateDir, 'tenant-activator.token');
-  writeFileSync(tokenFile, (await cluster.kubectl(['create', 'token', 'tenant-activator', '-n', 'tenant-activator', '--duration=2h'])).trim(), { mode: 0o600 });
+  writeFileSync(tokenFile, (await cluster.kubectl(['create', 'token', 'tenant-activator', '-n', 'activator', '--duration=2h'])).trim(), { mode: 0o600 });
   apiUrl = /server: (\S+)/.exec(readFileSync(cluster.kubeconfig, 'utf8'))![1];
 
   // Stands in for acme's OpenWebUI pod (kwok pods have no network): records how many replicas were ready when each request arrived.
