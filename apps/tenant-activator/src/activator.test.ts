@@ -356,6 +356,19 @@ describe('tenant activator (Kubernetes API: in-memory stand-in)', () => {
     expect(await metric(a, 'panal_activator_kubernetes_errors_total{operation="list"}')).toBe(1);
   });
 
+  it('keeps a quiet watch open past the timeout of ordinary calls: no error, no re-list', async () => {
+    awake();
+    const config = tenantActivatorConfigSchema.parse(testConfig(webui.url));
+    const a = await startActivator(config, new KubernetesClient({ apiUrl: kube.url, token: () => kube.token }, 200), { host: '127.0.0.1', port: 0, metricsPort: 0, watchRetryMs: 50 });
+    running.push(a);
+    await until('readyz', async () => (await fetch(`${a.metricsUrl}/readyz`)).ok);
+    const lists = () => kube.calls.filter((c) => c.method === 'GET' && c.path.includes('/deployments?') && !c.path.includes('watch=1')).length;
+    const before = lists();
+    await sleep(900); // 4.5 × the call timeout, no event on the watches
+    expect(await metric(a, 'panal_activator_kubernetes_errors_total{operation="watch"}')).toBeUndefined();
+    expect(lists()).toBe(before);
+  });
+
   it('reads the token on every call (it rotates)', async () => {
     awake();
     let token = 'stale';

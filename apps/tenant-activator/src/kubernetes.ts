@@ -91,17 +91,24 @@ export class KubernetesClient {
   /** Told the operation (`list`, `watch`, `get`, `scale`, `annotate`) of every failed call; a 409 is not a failure. */
   onError: (operation: string) => void = () => {};
 
-  constructor(private readonly access: KubeAccess) {}
+  /**
+   * @param callTimeoutMs longest a call may stay silent before it is abandoned. A watch may stay
+   *   silent for as long as it asks the server to keep it open, so it gets its own bound.
+   */
+  constructor(
+    private readonly access: KubeAccess,
+    private readonly callTimeoutMs = 30_000,
+  ) {}
 
-  private open(method: string, path: string, body: string | undefined, contentType: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  private open(method: string, path: string, body: string | undefined, contentType: string, signal?: AbortSignal, silentMs = this.callTimeoutMs): Promise<IncomingMessage> {
     const url = new URL(this.access.apiUrl + path);
     const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${this.access.token()}` };
     if (body !== undefined) Object.assign(headers, { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)) });
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = send(url, { method, headers, ca: this.access.ca, signal, timeout: 30_000 }, resolve);
+      const req = send(url, { method, headers, ca: this.access.ca, signal, timeout: silentMs }, resolve);
       req.on('error', reject);
-      req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: no answer in 30 s`)));
+      req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: silent for ${silentMs} ms`)));
       req.end(body);
     });
   }
@@ -148,7 +155,8 @@ export class KubernetesClient {
     const path = `/apis/apps/v1/deployments?watch=1&allowWatchBookmarks=true&timeoutSeconds=${timeoutSeconds}&resourceVersion=${enc(resourceVersion)}&fieldSelector=${enc(`metadata.name=${name}`)}`;
     let res: IncomingMessage;
     try {
-      res = await this.open('GET', path, undefined, '', signal);
+      // A quiet cluster sends nothing for minutes: the stream may stay silent until the server ends it.
+      res = await this.open('GET', path, undefined, '', signal, timeoutSeconds * 1000 + this.callTimeoutMs);
     } catch (error) {
       if (!signal.aborted) this.onError('watch');
       throw error;
