@@ -30,6 +30,11 @@ export interface SimClusterOptions {
   readonly region?: string;
   /** Start the cluster autoscaler (needs it cached; see toolchain/versions.env). Default true. */
   readonly autoscaler?: boolean;
+  /**
+   * How many nodes each pool starts with: `min` (its minimum, what the autoscaler grows from) or
+   * `max` (its declared maximum: the autoscaler's upper bound, in place from the start). Default `min`.
+   */
+  readonly initialPoolSize?: 'min' | 'max';
 }
 
 /** What `attach` needs to rebuild a {@link SimCluster} from its state folder. */
@@ -196,7 +201,9 @@ export class SimCluster {
     await cluster.installCrds();
     await cluster.applyObjects([...AKS_DISK_STORAGE_CLASSES], 'sim-aks');
     cluster.disks.start();
-    await cluster.applyObjects(initialNodes(model, toolchain.kubernetesVersion), 'sim-aks');
+    const nodes = initialNodes(model, toolchain.kubernetesVersion, undefined, options.initialPoolSize ?? 'min');
+    // Hundreds of Node objects at the pools' maxima: a few per request keeps each apply small.
+    for (let i = 0; i < nodes.length; i += 100) await cluster.applyObjects(nodes.slice(i, i + 100), 'sim-aks');
     await cluster.applyObjects(
       [
         { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kwok-provider-config', namespace: 'kube-system' }, data: { config: kwokProviderConfig() } },

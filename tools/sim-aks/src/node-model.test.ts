@@ -56,9 +56,9 @@ describe('nodes that look like AKS', () => {
     const groups = nodeGroups(model);
     expect(groups.map((g) => g.name).sort()).toEqual(model.pools.map((p) => `aks-${p.name}-vmss`).sort());
     expect(groups.filter((g) => g.pool.labels['panal.io/pool'] === 'cpu').map((g) => [g.name, g.zone, g.minCount, g.maxCount])).toEqual([
-      ['aks-cpu1-vmss', '1', 1, 10],
-      ['aks-cpu2-vmss', '2', 1, 10],
-      ['aks-cpu3-vmss', '3', 1, 10],
+      ['aks-cpu1-vmss', '1', 1, 50],
+      ['aks-cpu2-vmss', '2', 1, 50],
+      ['aks-cpu3-vmss', '3', 1, 50],
     ]);
     // The templates of the CPU groups carry the zone their pool is in, so a scale-up lands there.
     const cpuTemplates = templates.filter((t) => t.metadata.labels['panal.io/pool'] === 'cpu');

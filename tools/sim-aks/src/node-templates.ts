@@ -146,10 +146,14 @@ export function poolNode(model: AksModel, poolName: string, name: string, kubele
  * Nodes that exist before anything is scheduled: every pool at its minimum (the system pool at
  * its fixed size). Autoscaled ones carry the kwok provider's bookkeeping so the autoscaler counts
  * them in their group; they start Ready (a cluster that is already up).
+ *
+ * With `size: 'max'` every pool starts at its declared maximum instead: the capacity the autoscaler
+ * could reach at most, put in place at once. It stands in for the autoscaler's upper bound where the
+ * autoscaler is not built; it says whether a load fits the maxima, not how the autoscaler gets there.
  */
-export function initialNodes(model: AksModel, kubeletVersion: string, vmSizes = readVmSizes()): NodeObject[] {
+export function initialNodes(model: AksModel, kubeletVersion: string, vmSizes = readVmSizes(), size: 'min' | 'max' = 'min'): NodeObject[] {
   return nodeGroups(model).flatMap((g) =>
-    Array.from({ length: g.minCount }, (_, i) => {
+    Array.from({ length: size === 'max' ? g.maxCount : g.minCount }, (_, i) => {
       const name = `${g.name}-${String(i).padStart(5, '0')}`;
       // AKS balances a multi-zone scale set over its zones: the system pool's 3 nodes are one per zone.
       const node = nodeObject(model, g, name, vmOf(vmSizes, g.pool), kubeletVersion, g.pool.zones[i % g.pool.zones.length]);

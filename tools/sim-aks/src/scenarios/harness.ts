@@ -24,6 +24,8 @@ export interface StartOptions {
    * says `false`, so it proves the same with or without one. @default true
    */
   readonly autoscaler?: boolean;
+  /** Nodes per pool at start: its minimum or its declared maximum (SimClusterOptions.initialPoolSize). @default 'min' */
+  readonly initialPoolSize?: 'min' | 'max';
 }
 
 /**
@@ -33,7 +35,7 @@ export interface StartOptions {
  */
 export async function startPlatform(scenario: string, title: string, manifests: readonly Manifest[] = platformManifests(), options: StartOptions = {}): Promise<Platform> {
   const sampleEveryMs = options.sampleEveryMs ?? 1000;
-  const cluster = await SimCluster.up({ name: scenario, profile: TEST_PROFILE, autoscaler: options.autoscaler });
+  const cluster = await SimCluster.up({ name: scenario, profile: TEST_PROFILE, autoscaler: options.autoscaler, initialPoolSize: options.initialPoolSize });
   const recorder = new Recorder(cluster, scenario, title, sampleEveryMs).start();
   await applyManifests(cluster, manifests);
   recorder.mark('plataforma aplicada');
