@@ -9,6 +9,7 @@ import { KubernetesClusterNodePool } from '../imports/azurerm/kubernetes-cluster
 import { MonitorDataCollectionRule } from '../imports/azurerm/monitor-data-collection-rule/index.js';
 import { RoleAssignment } from '../imports/azurerm/role-assignment/index.js';
 import { WebApplicationFirewallPolicy } from '../imports/azurerm/web-application-firewall-policy/index.js';
+import { levelCapacity, renderedIdleFootprints } from '@panal/observability';
 import { CPU_POOLS, CRITICAL_ADDONS_ONLY_TAINT, DEFAULT_NODE_POOLS, GPU_POOLS, GPU_TAINT, NodePool, SPOT_TAINT } from '@panal/platform-model';
 import { describe, expect, it } from 'vitest';
 import { formatTaint } from '../constructs/aks-node-pool';
@@ -78,13 +79,22 @@ describe('AksStack', () => {
     }
   });
 
-  it('splits the CPU capacity (3 to 30 nodes) into one pool per zone, and keeps each GPU pool across zones 1-2-3', () => {
+  it('splits the CPU capacity (3 to 150 nodes) into one pool per zone, and keeps each GPU pool across zones 1-2-3', () => {
     expect(CPU_POOLS.map((name) => [name, pool(name).zones, pool(name).min_count, pool(name).max_count, pool(name).node_labels['panal.io/pool']])).toEqual([
-      ['cpu1', ['1'], 1, 10, 'cpu'],
-      ['cpu2', ['2'], 1, 10, 'cpu'],
-      ['cpu3', ['3'], 1, 10, 'cpu'],
+      ['cpu1', ['1'], 1, 50, 'cpu'],
+      ['cpu2', ['2'], 1, 50, 'cpu'],
+      ['cpu3', ['3'], 1, 50, 'cpu'],
     ]);
     for (const name of GPU_POOLS) expect(pool(name).zones, name).toEqual(['1', '2', '3']);
+  });
+
+  // Issue 14: every tenant prod accepts, all awake at their minimum (a fresh sync, nobody chatting),
+  // fits in the CPU pools' maxima, and still does in the two zones left after losing one.
+  it('lets the CPU pools grow to hold tenantCapacity tenants awake at their minimum, even with one zone lost', () => {
+    const awake = levelCapacity({ name: 'prod', tenants: PROD.postgres.tenantCapacity }, renderedIdleFootprints()).cpuNodesAwakeIdle;
+    const maxima = CPU_POOLS.map((name) => pool(name).max_count as number);
+    expect(PROD.postgres.tenantCapacity).toBe(1000);
+    expect(maxima.reduce((a, b) => a + b, 0) - Math.max(...maxima), `${awake} nodes needed`).toBeGreaterThanOrEqual(awake);
   });
 
   it('makes gpuspot a Spot pool at most at on-demand price, deleting evicted VMs, scaling to zero, tainted for GPU and spot', () => {

@@ -73,6 +73,8 @@ export interface LevelCapacity {
   readonly cpuNodes: number;
   /** `cpu` nodes outside working hours, once tenants sleep: the models' minimum replicas, the gateway and the activator. */
   readonly cpuNodesOffHours: number;
+  /** `cpu` nodes with every tenant awake at its minimum and nobody chatting (the models at their minimum): what a fresh sync of every tenant asks for. */
+  readonly cpuNodesAwakeIdle: number;
   readonly bindingResource: 'cpu' | 'memory';
   /** USD per month. */
   readonly cost: {
@@ -243,6 +245,7 @@ export function levelCapacity(level: LoadLevel, idle: Readonly<Record<'standard'
     requestedMemoryGiB: peak.requestedMemoryGiB,
     cpuNodes: peak.nodes,
     cpuNodesOffHours: floor.nodes,
+    cpuNodesAwakeIdle: tail.nodes,
     bindingResource: peak.bindingResource,
     cost,
     perTenant: { standard: tenantCost('standard'), premium: tenantCost('premium') },
