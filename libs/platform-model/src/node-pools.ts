@@ -139,7 +139,7 @@ export const CPU_POOL_SELECTOR: Readonly<Record<string, string>> = { [POOL_ROLE_
  * GPU (https://learn.microsoft.com/azure/virtual-machines/sizes/gpu-accelerated/nc-h100-v5-series).
  * The CPU capacity (3 to 150 nodes) is three zonal pools of 1 to 50: 1,000 tenants awake at their
  * minimum (OpenWebUI at its HPA minimum + Redis, ≈ 1,200 vCPU) with the Standard models and the
- * platform fill ≈ 82 nodes (docs/diseno/3-capacidad-y-costes.md), so they fit twice over, and
+ * platform fill ≈ 82 nodes by the capacity model (docs/diseno/3-capacidad-y-costes.md), so they fit twice over, and
  * still fit in the 100 nodes of two zones after losing the third. The capacity model's peak for
  * 1,000 tenants (≈ 285 nodes) is not reachable with today's Standard `maxReplicas` either; raising both
  * is one decision, still to take (docs/adr/0014-un-pool-de-cpu-por-zona.md). The system pool (fixed size, not
