@@ -163,8 +163,11 @@ describe('tenant activator against the real kube-apiserver (simulated AKS)', () 
     await cluster.kubectl(['annotate', '--overwrite', 'deployment/open-webui', '-n', NS, `${ANNOTATION}=${new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')}`]);
     await cluster.kubectl(['scale', 'deployment/open-webui', '-n', NS, '--replicas=1']);
     const read = await kube.getDeployment(NS, 'open-webui');
-    // Another replica records activity between the read and the scale.
-    await kube.annotate(NS, 'open-webui', ANNOTATION, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    // Another replica records newer activity between the read and the scale. The annotation has
+    // second resolution: a value equal to the one above would be a no-op patch that leaves the
+    // resourceVersion alone, so it is one second later than the first.
+    await kube.annotate(NS, 'open-webui', ANNOTATION, new Date(Date.now() + 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    expect((await kube.getDeployment(NS, 'open-webui')).resourceVersion).not.toBe(read.resourceVersion);
     const refused = await kube.scale(NS, 'open-webui', 0, read.resourceVersion).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(KubeApiError);
     expect((refused as KubeApiError).status).toBe(409);
