@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { deriveTenantActivatorConfig, type Environment, type Tenant, type TenantActivatorConfig } from '@panal/tenant-config';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { AzureMonitorPodMonitor } from '../common/azure-monitor-pod-monitor';
+import { ReplicatedHttpService } from '../common/replicated-http-service';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/hardening';
 import { appLabels } from '../common/labels';
 import { azureMonitorScraper, guardRailPolicy, inTenantNamespaces, tcpPort } from '../common/network-policy';
@@ -164,24 +164,7 @@ export class TenantActivator extends Construct {
         },
       },
     });
-    new k8s.KubeService(this, 'Service', {
-      metadata: meta,
-      spec: { type: 'ClusterIP', selector: ref.podLabels, ports: [{ name: 'http', port: ref.port, targetPort: k8s.IntOrString.fromString('http') }] },
-    });
-    new k8s.KubePodDisruptionBudget(this, 'Pdb', {
-      metadata: meta,
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: ref.podLabels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
-    });
-    new k8s.KubeHorizontalPodAutoscalerV2(this, 'Hpa', {
-      metadata: meta,
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-        minReplicas: replicas.min,
-        maxReplicas: replicas.max,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],
-      },
-    });
-    new AzureMonitorPodMonitor(this, 'PodMonitor', { metadata: meta, podLabels: ref.podLabels, endpoints: [{ port: 'metrics', interval: '15s' }] });
+    new ReplicatedHttpService(this, 'Serving', { metadata: meta, podLabels: ref.podLabels, port: ref.port, replicas });
 
     const policy = (policyName: string, spec: k8s.NetworkPolicySpec) => guardRailPolicy(this, ns, policyName, spec);
     policy('activator-ingress-from-edge', {

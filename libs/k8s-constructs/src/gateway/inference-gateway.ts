@@ -13,7 +13,7 @@ import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/hardening';
 import { appLabels, PANAL_LABELS } from '../common/labels';
-import { AzureMonitorPodMonitor } from '../common/azure-monitor-pod-monitor';
+import { ReplicatedHttpService } from '../common/replicated-http-service';
 import { azureMonitorScraper, guardRailPolicy, inTenantNamespaces, PRIVATE_RANGES, tcpPort } from '../common/network-policy';
 import { CPU_POOL_SELECTOR } from '../common/node-pools';
 import { syncWave, SyncWave } from '../common/sync-waves';
@@ -152,24 +152,7 @@ export class InferenceGateway extends Construct {
         },
       },
     });
-    new k8s.KubeService(this, 'Service', {
-      metadata: meta,
-      spec: { type: 'ClusterIP', selector: gw.podLabels, ports: [{ name: 'http', port: gw.port, targetPort: k8s.IntOrString.fromString('http') }] },
-    });
-    new k8s.KubePodDisruptionBudget(this, 'Pdb', {
-      metadata: meta,
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: gw.podLabels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
-    });
-    new k8s.KubeHorizontalPodAutoscalerV2(this, 'Hpa', {
-      metadata: meta,
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-        minReplicas: replicas.min,
-        maxReplicas: replicas.max,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],
-      },
-    });
-    new AzureMonitorPodMonitor(this, 'PodMonitor', { metadata: meta, podLabels: gw.podLabels, endpoints: [{ port: 'metrics', interval: '15s' }] });
+    new ReplicatedHttpService(this, 'Serving', { metadata: meta, podLabels: gw.podLabels, port: gw.port, replicas });
 
     const policy = (policyName: string, spec: k8s.NetworkPolicySpec) => guardRailPolicy(this, ns, policyName, spec);
     policy('gateway-ingress-from-tenants', {
