@@ -2,21 +2,27 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { parse } from 'yaml';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeConnectivity, connectionToString, isAllowed, isWorkload, type Connection, type Workload } from '../../../tools/netpol/connectivity';
+import { renderedKinds, tenantsUnderAnalysis } from '../../../tools/netpol/tenant-scope';
 
 /**
  * Tenants and the real platform namespaces evaluated together: every rendered tenant
  * (dist/manifests/tenants) plus every rendered add-on (dist/manifests/cluster-addons), with only
- * kube-system stood in (fixtures/). NetworkPolicies are evaluated by np-guard's
+ * kube-system stood in (fixtures/). In a pull request that only adds or changes tenant folders, the
+ * changed tenants plus fixed unchanged neighbours stand for the catalogue (tools/netpol/tenant-scope.ts);
+ * every add-on is always evaluated. NetworkPolicies are evaluated by np-guard's
  * network-config-analyzer (tools/netpol); a connection exists only if the source's egress and the
  * destination's ingress both allow it.
  */
 const repoRoot = resolve(__dirname, '../../..');
-const tenantsDir = join(repoRoot, 'dist/manifests/tenants');
+const renderedTenantsDir = join(repoRoot, 'dist/manifests/tenants');
+const scope = tenantsUnderAnalysis(repoRoot, renderedTenantsDir);
+const tenantsDir = scope.dir;
 const addonsDir = join(repoRoot, 'dist/manifests/cluster-addons');
 const standIns = join(__dirname, 'fixtures');
-const tenantIds = readdirSync(tenantsDir).sort();
+const tenantIds = scope.ids;
+afterAll(() => scope.cleanup());
 const tierOf = (id: string): string => parse(readFileSync(join(tenantsDir, id, `namespace-tenant-${id}.yaml`), 'utf8')).metadata.labels['panal.io/tier'];
 
 const web = (id: string): Workload => ({ namespace: `tenant-${id}`, name: 'open-webui' });
@@ -43,6 +49,10 @@ describe('tenants and platform namespaces together (evaluated NetworkPolicies)',
   it('sees every tenant, the gateway and every model pool', () => {
     const seen = new Set(conns.flatMap((c) => [c.src, c.dst]).filter(isWorkload).map(key));
     for (const w of [gateway, ...standardModels, premiumModel, ...tenantIds.map(web)]) expect(seen).toContain(key(w));
+  });
+
+  it('leaves out only tenants still provisioning, which render nothing but their namespace and barriers (no pod to reach or leave)', () => {
+    for (const id of scope.withoutWorkloads) expect([...new Set(renderedKinds(renderedTenantsDir, id))].sort(), id).toEqual(['LimitRange', 'Namespace', 'NetworkPolicy', 'ResourceQuota']);
   });
 
   it('has no direct path from any tenant pod to any model pod', () => {

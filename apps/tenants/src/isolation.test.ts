@@ -1,22 +1,28 @@
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeConnectivity, connectionToString, isAllowed, isWorkload, type Connection, type Workload } from '../../../tools/netpol/connectivity';
+import { renderedKinds, tenantsUnderAnalysis } from '../../../tools/netpol/tenant-scope';
 
 /**
  * Tenant isolation, proven by evaluating the synthesized NetworkPolicies with np-guard's
  * network-config-analyzer (tools/netpol), not by checking that policy objects exist.
  *
- * Input: every rendered tenant in dist/manifests/tenants plus stand-ins for the shared platform
+ * Input: every rendered tenant in dist/manifests/tenants (in a pull request that only adds or changes
+ * tenant folders, the changed tenants plus fixed unchanged neighbours: tools/netpol/tenant-scope.ts)
+ * plus stand-ins for the shared platform
  * (fixtures/platform-stand-ins, clearly labelled). The stand-ins have no policies, so every "no path"
  * below holds on the tenant policies alone. The proof with the real platform namespaces and their
  * policies is apps/cluster-addons/src/platform-isolation.test.ts.
  */
 const repoRoot = resolve(__dirname, '../../..');
-const tenantsDir = join(repoRoot, 'dist/manifests/tenants');
+const renderedTenantsDir = join(repoRoot, 'dist/manifests/tenants');
+const scope = tenantsUnderAnalysis(repoRoot, renderedTenantsDir);
+const tenantsDir = scope.dir;
 const standIns = join(__dirname, 'fixtures/platform-stand-ins');
-const tenantIds = readdirSync(tenantsDir).sort();
+const tenantIds = scope.ids;
+afterAll(() => scope.cleanup());
 
 const web = (id: string): Workload => ({ namespace: `tenant-${id}`, name: 'open-webui' });
 const redis = (id: string): Workload => ({ namespace: `tenant-${id}`, name: 'redis' });
@@ -39,6 +45,10 @@ describe('tenant isolation (evaluated NetworkPolicies)', () => {
     expect(tenantIds.length).toBeGreaterThanOrEqual(3);
     const endpoints = new Set(conns.flatMap((c) => [c.src, c.dst]).filter(isWorkload).map((w) => `${w.namespace}/${w.name}`));
     for (const id of tenantIds) expect(endpoints).toContain(`tenant-${id}/open-webui`);
+  });
+
+  it('leaves out only tenants still provisioning, which render nothing but their namespace and barriers (no pod to reach or leave)', () => {
+    for (const id of scope.withoutWorkloads) expect([...new Set(renderedKinds(renderedTenantsDir, id))].sort(), id).toEqual(['LimitRange', 'Namespace', 'NetworkPolicy', 'ResourceQuota']);
   });
 
   it('has no path at all from any tenant pod to another tenant pod', () => {
