@@ -61,10 +61,15 @@ test: $(NODE_STAMP) ## Run every test: lint, unit tests, schema validation, fres
 	  $(TSX) tools/scripts/test-summary.ts || status=$${status:-1}; \
 	  if [ $$status -ne 0 ]; then echo "make test: FAILED" >&2; fi; exit $$status
 
+# nx selects the tasks whose inputs the change reaches (docs/adr/0024-que-comprueba-un-pr-de-inquilino.md).
 # PANAL_TF_VALIDATE_BASE: terraform validate only the stacks whose JSON differs from the base's
 # committed dist/terraform (a new tenant changes one shard per environment); the base validated the rest.
+# PANAL_AFFECTED_BASE: a change to tenant folders only proves isolation for the changed tenants and fixed
+# neighbours (tools/netpol/tenant-scope.ts); make test proves it for the whole catalogue.
+# PANAL_DIST_GATE: validate skips its re-render (--check), since synth runs here and the gate below compares.
 affected: $(NODE_STAMP) ## What a pull request runs (.github/workflows/ci.yml): nx affected against NX_BASE (default origin/main), then the dist/ gate
-	PANAL_TF_VALIDATE_BASE=$${NX_BASE:-origin/main} $(NX) affected -t lint test synth validate --base=$${NX_BASE:-origin/main} --head=HEAD --outputStyle=stream
+	PANAL_TF_VALIDATE_BASE=$${NX_BASE:-origin/main} PANAL_AFFECTED_BASE=$${NX_BASE:-origin/main} PANAL_DIST_GATE=1 \
+	  $(NX) affected -t lint test synth validate --base=$${NX_BASE:-origin/main} --head=HEAD --outputStyle=stream $${NX_EXCLUDE:+--exclude=$$NX_EXCLUDE}
 	git diff --exit-code -- dist/manifests dist/terraform dist/dashboards
 	test -z "$$(git status --porcelain -- dist/manifests dist/terraform dist/dashboards)"
 
