@@ -11,8 +11,10 @@ export PANAL_CACHE ?= $(HOME)/.cache/panal
 export NX_DAEMON := false
 export NX_NO_CLOUD := true
 export NX_TUI := false
-# CI never replays results: every task runs from scratch (locally, nx's cache in .nx/cache is kept).
-NX_CACHE_FLAG := $(if $(CI),--skip-nx-cache,)
+# CI never replays results in make test: it starts from an empty .nx/cache, so every task runs from
+# scratch, and nx writes each result there for the pull requests to restore (.github/workflows/ci.yml).
+# (--skip-nx-cache would also skip the writes.) Locally, nx's cache in .nx/cache is kept.
+NX_CACHE_RESET := $(if $(CI),rm -rf .nx/cache;,)
 
 NODE_STAMP := node_modules/.panal-npm-ci
 NX := node_modules/.bin/nx
@@ -55,9 +57,9 @@ sim-report: $(NODE_STAMP) ## HTML report of the last scenario run (.out/sim-aks/
 	$(TSX) tools/sim-aks/src/report/cli.ts
 
 test: $(NODE_STAMP) ## Run every test: lint, unit tests, schema validation, freshness of dist/ (what CI runs)
-	@rm -rf .out/test-results
-	@status=0; $(NX) run-many -t lint test validate --exclude=sim-aks --outputStyle=stream $(NX_CACHE_FLAG) || status=$$?; \
-	  $(NX) run-many -t lint test -p sim-aks --outputStyle=stream $(NX_CACHE_FLAG) || status=$$?; \
+	@rm -rf .out/test-results; $(NX_CACHE_RESET)
+	@status=0; $(NX) run-many -t lint test validate --exclude=sim-aks --outputStyle=stream || status=$$?; \
+	  $(NX) run-many -t lint test -p sim-aks --outputStyle=stream || status=$$?; \
 	  $(TSX) tools/scripts/test-summary.ts || status=$${status:-1}; \
 	  if [ $$status -ne 0 ]; then echo "make test: FAILED" >&2; fi; exit $$status
 
