@@ -278,6 +278,21 @@ export class SimCluster {
     await waitFor(`${name} to stop`, 10, async () => !alive(record.pid));
   }
 
+  /**
+   * Freezes a component (SIGSTOP) for `seconds` and lets it go on (SIGCONT): for a zone's kwok,
+   * its kubelets miss their lease renewals for that long without dying, as under a loaded host.
+   */
+  async stallComponent(name: string, seconds: number): Promise<void> {
+    const record = readRecords(this.stateDir).find((r) => r.name === name);
+    if (!record) throw new Error(`no component ${name} in ${this.stateDir}`);
+    signal(record.pid, 'SIGSTOP');
+    try {
+      await sleep(seconds * 1000);
+    } finally {
+      signal(record.pid, 'SIGCONT');
+    }
+  }
+
   /** kubectl against this cluster; rejects with stderr on failure. */
   async kubectl(args: string[], input?: string): Promise<string> {
     const result = await kubectlRaw(this.toolchain, this.kubeconfig, args, input);

@@ -121,6 +121,9 @@ describe('time compression', () => {
     expect(boot.map((s) => s.metadata.name).sort()).toEqual(['node-boot-cpu', 'node-boot-gpu', 'node-never-boots']);
     const gpuBoot = stages.find((s) => s.metadata.name === 'node-boot-gpu')!;
     expect(gpuBoot.spec.delay?.durationMilliseconds).toBe(Math.round(timings.nodeBoot.gpu * TEST_PROFILE.timeScale * 1000));
+    // A node the controller marked Unknown after it had reported comes back without booting again.
+    const reason = (name: string) => stages.find((s) => s.metadata.name === name)!.spec.selector.matchExpressions.find((e) => e.key.endsWith('.reason'));
+    expect([reason('node-boot-cpu'), reason('node-boot-gpu'), reason('node-ready-again')].map((e) => `${e?.operator} ${e?.values}`)).toEqual(['NotIn NodeStatusUnknown', 'NotIn NodeStatusUnknown', 'In NodeStatusUnknown']);
     const podStarts = stages.filter((s) => s.metadata.name.startsWith('pod-start')).map((s) => s.spec.selector.matchExpressions.find((e) => e.key.includes('panal.io/model')));
     expect(podStarts.map((e) => e?.operator).sort()).toEqual(['DoesNotExist', 'Exists', 'In']);
   });

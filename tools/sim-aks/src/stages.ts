@@ -36,6 +36,13 @@ const stage = (name: string, kind: 'Node' | 'Pod', matchExpressions: Expr[], nex
 const label = (key: string) => `.metadata.labels.["${key}"]`;
 const NOT_READY: Expr = { key: '.status.conditions.[] | select( .type == "Ready" ) | .status', operator: 'NotIn', values: ['True'] };
 const READY: Expr = { key: '.status.conditions.[] | select( .type == "Ready" ) | .status', operator: 'In', values: ['True'] };
+/**
+ * The node lifecycle controller's reason for a node that reported before and then went quiet
+ * (pkg/controller/nodelifecycle: "Kubelet stopped posting node status."); a node that never
+ * reported gets `NodeStatusNeverUpdated` instead and still has to boot.
+ */
+const LATE: Expr = { key: '.status.conditions.[] | select( .type == "Ready" ) | .reason', operator: 'In', values: ['NodeStatusUnknown'] };
+const NOT_LATE: Expr = { ...LATE, operator: 'NotIn' };
 const GPU_NODE: Expr = { key: label('kubernetes.azure.com/accelerator'), operator: 'In', values: ['nvidia'] };
 const CPU_NODE: Expr = { key: label('kubernetes.azure.com/accelerator'), operator: 'DoesNotExist' };
 
@@ -130,6 +137,18 @@ phase: Running
 startTime: {{ $now | Quote }}
 `;
 
+/**
+ * Only the Ready condition: kwok patches pod status with a strategic merge (conditions merge by
+ * `type`), so the rest stays as the pod started; re-rendering the addresses would append a second
+ * pod IP, which the API server rejects.
+ */
+const POD_READY_AGAIN_STATUS = `
+conditions:
+- lastTransitionTime: {{ Now | Quote }}
+  status: "True"
+  type: Ready
+`;
+
 const POD_SUCCEEDED_STATUS = `
 {{ $now := Now }}
 conditions:
@@ -152,18 +171,39 @@ const POD_PENDING_ALIVE: Expr[] = [
   { key: '.status.conditions.[] | select( .type == "Ready" ) | .status', operator: 'NotIn', values: ['True'] },
 ];
 
+/**
+ * How often a live kubelet reconciles what it reports with the API server: node status
+ * (`nodeStatusUpdateFrequency`, KubeletConfiguration default 10 s) and pod status (the status
+ * manager's `syncPeriod`, 10 s in pkg/kubelet/status/status_manager.go).
+ */
+const KUBELET_STATUS_SYNC_SECONDS = 10;
+
 export function kwokStages(profile: SimProfile, timings: Timings): Stage[] {
   const s = (production: number) => scaled(profile, production);
   return [
     // Nodes: boot (GPU nodes include the NVIDIA driver install), then a heartbeat kept by leases.
-    stage('node-boot-cpu', 'Node', [NOT_READY, CPU_NODE, BOOTS], { statusTemplate: NODE_READY_STATUS }, s(timings.nodeBoot.cpu)),
-    stage('node-boot-gpu', 'Node', [NOT_READY, GPU_NODE, BOOTS], { statusTemplate: NODE_READY_STATUS }, s(timings.nodeBoot.gpu)),
+    stage('node-boot-cpu', 'Node', [NOT_READY, NOT_LATE, CPU_NODE, BOOTS], { statusTemplate: NODE_READY_STATUS }, s(timings.nodeBoot.cpu)),
+    stage('node-boot-gpu', 'Node', [NOT_READY, NOT_LATE, GPU_NODE, BOOTS], { statusTemplate: NODE_READY_STATUS }, s(timings.nodeBoot.gpu)),
+    // A booted node the node lifecycle controller marked Unknown because its lease was late: the
+    // kubelet is alive, so its next status update (every 10 s, nodeStatusUpdateFrequency) finds
+    // the API server's Ready condition differs from its own and writes Ready back; no boot again.
+    stage('node-ready-again', 'Node', [NOT_READY, LATE], { statusTemplate: NODE_READY_STATUS }, s(KUBELET_STATUS_SYNC_SECONDS)),
     stage('node-never-boots', 'Node', [NOT_READY, NEVER_BOOTS], { statusTemplate: 'phase: Pending\n' }, 86_400),
     stage('node-heartbeat', 'Node', [READY, { key: '.status.phase', operator: 'In', values: ['Running'] }], { statusTemplate: NODE_READY_STATUS }, 600),
     // Pods: image pull and start; models add their load from the Files share.
     stage('pod-start-premium-model', 'Pod', [...POD_PENDING_ALIVE, { key: label(MODEL_LABEL), operator: 'In', values: [PREMIUM_MODEL] }], { statusTemplate: POD_READY_STATUS }, s(timings.podStart.premiumModel)),
     stage('pod-start-standard-model', 'Pod', [...POD_PENDING_ALIVE, { key: label(MODEL_LABEL), operator: 'Exists' }, { key: label(MODEL_LABEL), operator: 'NotIn', values: [PREMIUM_MODEL] }], { statusTemplate: POD_READY_STATUS }, s(timings.podStart.standardModel)),
     stage('pod-start', 'Pod', [...POD_PENDING_ALIVE, { key: label(MODEL_LABEL), operator: 'DoesNotExist' }], { statusTemplate: POD_READY_STATUS }, s(timings.podStart.default)),
+    // A running pod the node lifecycle controller marked not Ready while its node's lease was late
+    // (it sets Ready=False on every pod of a node it sees as Unknown): the kubelet's status manager
+    // finds its own status differs from the API server's on its periodic sync and writes Ready back.
+    // Without this stage such pods stay Running and not Ready for ever, where a live kubelet would not.
+    stage('pod-ready-again', 'Pod', [
+      { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' },
+      { key: '.status.phase', operator: 'In', values: ['Running'] },
+      NOT_READY,
+      { key: '.metadata.ownerReferences.[].kind', operator: 'NotIn', values: ['Job'] },
+    ], { statusTemplate: POD_READY_AGAIN_STATUS }, s(KUBELET_STATUS_SYNC_SECONDS)),
     // Jobs (migrations, model seeding) finish once running.
     stage('pod-complete', 'Pod', [
       { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' },
