@@ -1,122 +1,64 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
 /**
- * A minimal Prometheus registry: counters, gauges and histogram families, rendered in the text
- * exposition format. Enough for the gateway's few series, without a dependency.
+ * Every series the gateway exports, on prom-client. Names, label names, types, help texts and buckets
+ * are API: dashboards, alerts and the KEDA query read them (libs/observability/src/rules/rules.test.ts
+ * and dashboards.test.ts read this file's names and buckets).
+ *
+ * - One registry per instance, never prom-client's global one: tests start several gateways in one
+ *   process, and each must count only its own requests.
+ * - Label names are listed, and passed at every call site, in alphabetical order: prom-client prints a
+ *   series' labels in the order of the object that created it, and the exposition keeps them sorted as
+ *   before (tests here, in tools/sim-aks and in tools/real-stack match the text).
+ * - No `collectDefaultMetrics`: the gateway runs as many replicas and every process series is
+ *   ingestion cost nobody reads.
  * @see https://prometheus.io/docs/instrumenting/exposition_formats/
  */
-
-type Labels = Readonly<Record<string, string>>;
-
-const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-const labelText = (labels: Labels) => {
-  const keys = Object.keys(labels).sort();
-  return keys.length === 0 ? '' : `{${keys.map((k) => `${k}="${escape(labels[k])}"`).join(',')}}`;
-};
-
-/** A family of series sharing a name, type and help text. */
-class Family {
-  readonly values = new Map<string, { labels: Labels; value: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly type: 'counter' | 'gauge',
-  ) {}
-
-  /** Adds `by` to the series with these labels. */
-  inc(labels: Labels = {}, by = 1): void {
-    const key = labelText(labels);
-    const entry = this.values.get(key) ?? { labels, value: 0 };
-    entry.value += by;
-    this.values.set(key, entry);
-  }
-
-  /** Sets a gauge. */
-  set(labels: Labels, value: number): void {
-    this.values.set(labelText(labels), { labels, value });
-  }
-
-  /** Current value of the series with these labels (0 when absent). */
-  get(labels: Labels = {}): number {
-    return this.values.get(labelText(labels))?.value ?? 0;
-  }
-
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`];
-    for (const [key, { value }] of [...this.values].sort(([a], [b]) => a.localeCompare(b))) lines.push(`${this.name}${key} ${value}`);
-    return lines;
-  }
-}
-
-/** A histogram family with fixed buckets, in seconds. */
-class Histogram {
-  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly buckets: readonly number[],
-  ) {}
-
-  observe(labels: Labels, seconds: number): void {
-    const key = labelText(labels);
-    const s = this.series.get(key) ?? { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-    this.buckets.forEach((b, i) => {
-      if (seconds <= b) s.counts[i]++;
-    });
-    s.sum += seconds;
-    s.count++;
-    this.series.set(key, s);
-  }
-
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [, s] of [...this.series].sort(([a], [b]) => a.localeCompare(b))) {
-      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: String(b) })} ${s.counts[i]}`));
-      lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: '+Inf' })} ${s.count}`);
-      lines.push(`${this.name}_sum${labelText(s.labels)} ${s.sum}`);
-      lines.push(`${this.name}_count${labelText(s.labels)} ${s.count}`);
-    }
-    return lines;
-  }
-}
-
-/** Every series the gateway exports. Names are API: dashboards, alerts and the KEDA query read them. */
 export class GatewayMetrics {
+  /** This gateway's registry: `/metrics` serves `registry.contentType` and `await registry.metrics()`. */
+  readonly registry = new Registry();
+  private readonly registers = [this.registry];
+
   /** Requests accepted for routing, counted on arrival (before any upstream exists): what KEDA scales the premium pool on. */
-  readonly received = new Family('panal_gateway_requests_received_total', 'Authorised requests received, per model, counted before routing.', 'counter');
+  readonly received = new Counter({ name: 'panal_gateway_requests_received_total', help: 'Authorised requests received, per model, counted before routing.', labelNames: ['model'] as const, registers: this.registers });
   /** Requests finished, per tenant, model and HTTP status. */
-  readonly requests = new Family('panal_gateway_requests_total', 'Requests answered, per tenant, model and status code.', 'counter');
+  readonly requests = new Counter({ name: 'panal_gateway_requests_total', help: 'Requests answered, per tenant, model and status code.', labelNames: ['code', 'model', 'tenant'] as const, registers: this.registers });
   /** Requests in flight per model, including ones waiting for a cold pool. */
-  readonly inflight = new Family('panal_gateway_inflight_requests', 'Requests in flight per model, including those waiting for a cold start.', 'gauge');
+  readonly inflight = new Gauge({ name: 'panal_gateway_inflight_requests', help: 'Requests in flight per model, including those waiting for a cold start.', labelNames: ['model'] as const, registers: this.registers });
   /** Tokens per tenant, model and kind (`prompt` | `completion`), as reported by the model server. */
-  readonly tokens = new Family('panal_gateway_tokens_total', 'Tokens used per tenant, model and type (prompt, completion).', 'counter');
+  readonly tokens = new Counter({ name: 'panal_gateway_tokens_total', help: 'Tokens used per tenant, model and type (prompt, completion).', labelNames: ['model', 'tenant', 'type'] as const, registers: this.registers });
   /** Requests refused before routing, per tenant and reason. */
-  readonly rejected = new Family('panal_gateway_rejected_total', 'Requests refused before routing, per tenant and reason.', 'counter');
+  readonly rejected = new Counter({ name: 'panal_gateway_rejected_total', help: 'Requests refused before routing, per tenant and reason.', labelNames: ['reason', 'tenant'] as const, registers: this.registers });
   /** Upstream attempts that failed before the first byte and were retried. */
-  readonly retries = new Family('panal_gateway_upstream_retries_total', 'Upstream attempts retried after a failure before the first byte, per model and reason.', 'counter');
+  readonly retries = new Counter({ name: 'panal_gateway_upstream_retries_total', help: 'Upstream attempts retried after a failure before the first byte, per model and reason.', labelNames: ['model', 'reason'] as const, registers: this.registers });
   /** Premium requests answered by the degraded fallback model. */
-  readonly degraded = new Family('panal_gateway_degraded_total', 'Requests answered by the degraded fallback model, per tenant and requested model.', 'counter');
-  /** Tenant keys currently loaded. */
-  readonly keys = new Family('panal_gateway_tenant_keys_loaded', 'Tenants with at least one key loaded (from the Key Vault of key hashes, or the key folder).', 'gauge');
+  readonly degraded = new Counter({ name: 'panal_gateway_degraded_total', help: 'Requests answered by the degraded fallback model, per tenant and requested model.', labelNames: ['model', 'tenant'] as const, registers: this.registers });
+  /** Tenant keys currently loaded; absent until the first read succeeded. */
+  readonly keys = new Gauge({ name: 'panal_gateway_tenant_keys_loaded', help: 'Tenants with at least one key loaded (from the Key Vault of key hashes, or the key folder).', registers: this.registers });
   /** Failed reads of the key hashes from Key Vault, by reason (`throttled` | `error`); the last keys read stay in use. */
-  readonly keyReadFailures = new Family('panal_gateway_key_read_failures_total', 'Failed reads of the tenant key hashes from Key Vault, per reason (throttled, error); the last keys read stay in use.', 'counter');
+  readonly keyReadFailures = new Counter({ name: 'panal_gateway_key_read_failures_total', help: 'Failed reads of the tenant key hashes from Key Vault, per reason (throttled, error); the last keys read stay in use.', labelNames: ['reason'] as const, registers: this.registers });
   /** 1 while limits are counted in the shared Redis, 0 while this replica falls back to 1/replicas of them in memory; absent without shared limits. */
-  readonly sharedLimitsAvailable = new Family('panal_gateway_shared_limits_available', 'Whether tenant limits are counted in the shared Redis (1) or fall back to a per-replica share in memory (0).', 'gauge');
+  readonly sharedLimitsAvailable = new Gauge({ name: 'panal_gateway_shared_limits_available', help: 'Whether tenant limits are counted in the shared Redis (1) or fall back to a per-replica share in memory (0).', registers: this.registers });
   /** End-to-end latency per model, including cold-start waits. */
-  readonly duration = new Histogram('panal_gateway_request_duration_seconds', 'Time from request to last byte, per model.', [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]);
+  readonly duration = new Histogram({ name: 'panal_gateway_request_duration_seconds', help: 'Time from request to last byte, per model.', labelNames: ['model'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600], registers: this.registers });
   /**
    * Time to first byte per model, observed when the first body byte of a successful (2xx) upstream answer
    * arrives: for streaming chat, the time to first token. Per model only (like `duration`), so its
    * cardinality does not grow with tenants. The duration buckets plus 15 and 20 s, where the CPU
    * prefill of the standard models lands (libs/observability/src/rules/slo.ts reads them).
    */
-  readonly firstByte = new Histogram(
-    'panal_gateway_time_to_first_byte_seconds',
-    "Time from the gateway accepting the request to the first byte of the model's answer, per model; for streaming chat the time to first token, including any premium cold start wait.",
-    [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 30, 60, 120, 300, 600],
-  );
+  readonly firstByte = new Histogram({
+    name: 'panal_gateway_time_to_first_byte_seconds',
+    help: "Time from the gateway accepting the request to the first byte of the model's answer, per model; for streaming chat the time to first token, including any premium cold start wait.",
+    labelNames: ['model'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 30, 60, 120, 300, 600],
+    registers: this.registers,
+  });
 
-  /** The exposition text. */
-  render(): string {
-    const families = [this.received, this.requests, this.inflight, this.tokens, this.rejected, this.retries, this.degraded, this.keys, this.keyReadFailures, this.sharedLimitsAvailable];
-    return [...families.flatMap((f) => f.render()), ...this.duration.render(), ...this.firstByte.render()].join('\n') + '\n';
+  constructor() {
+    // prom-client starts a gauge without labels at 0; these two stay absent until first set, as
+    // before: 0 keys would read as a replica that lost its keys, 0 shared limits as a Redis outage.
+    this.keys.remove();
+    this.sharedLimitsAvailable.remove();
   }
 }

@@ -6,6 +6,13 @@ import { startGateway, type RunningGateway } from './server';
 import { FakeModelServer } from './testing/fake-model-server';
 import { chat, exampleGatewayConfig, localConfig, testKey } from './testing/gateway-harness';
 
+/** Sample lines whose labels are out of alphabetical order: prom-client keeps the call site's order, and the exposition has always been sorted. */
+const unsortedLabelLines = (text: string) =>
+  text.split('\n').filter((line) => {
+    const names = [.../^\w+\{(.*)\} /.exec(line)?.[1].matchAll(/(\w+)="(?:[^"\\]|\\.)*"/g) ?? []].map((m) => m[1]);
+    return names.join() !== [...names].sort().join();
+  });
+
 /**
  * Behaviour of the real gateway code, over real sockets on 127.0.0.1, with the configuration
  * derived from the example tenant folders (acme and globex are standard, initech premium) and
@@ -27,7 +34,11 @@ describe('inference gateway', () => {
     running.push(gw);
     return gw;
   };
-  const metricsText = async (gw: RunningGateway) => (await fetch(`${gw.metricsUrl}/metrics`)).text();
+  const metricsText = async (gw: RunningGateway) => {
+    const text = await (await fetch(`${gw.metricsUrl}/metrics`)).text();
+    expect(unsortedLabelLines(text)).toEqual([]);
+    return text;
+  };
 
   beforeAll(async () => {
     await standard.start(0);

@@ -49,7 +49,7 @@ function tenantLimiters(config: InferenceGatewayConfig, metrics: GatewayMetrics,
   const report = (ok: boolean, reason?: string) => {
     if (ok === available) return;
     available = ok;
-    metrics.sharedLimitsAvailable.set({}, ok ? 1 : 0);
+    metrics.sharedLimitsAvailable.set(ok ? 1 : 0);
     if (ok) console.log(`inference-gateway: shared limits on, Redis ${shared.redisHost}:${shared.redisPort}`);
     else console.warn(`inference-gateway: shared limits unavailable (${reason ?? 'redis error'}); each replica now admits 1/${shared.fallbackReplicas} of every tenant limit from memory`);
   };
@@ -70,7 +70,7 @@ async function keepKeysCurrent(config: InferenceGatewayConfig, keys: KeyRing, te
   let lastMissing = '';
   const apply = (byTenant: ReadonlyMap<string, readonly Buffer[]>) => {
     const { loaded: count, missing } = keys.replace(byTenant);
-    metrics.keys.set({}, count);
+    metrics.keys.set(count);
     loaded = true;
     const text = missing.join(', ');
     if (text && text !== lastMissing) console.warn(`inference-gateway: no key for tenants ${text}; their requests get 401 until it appears`);
@@ -201,7 +201,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
           continue;
         }
         if (route.degradedFallback) {
-          metrics.degraded.inc({ tenant: tenantId, model });
+          metrics.degraded.inc({ model, tenant: tenantId });
           res.setHeader('x-panal-degraded', 'true');
           res.setHeader('x-panal-requested-model', model);
           return proxy(req, res, tenantId, route.degradedFallback, { ...payload, model: route.degradedFallback }, onFirstByte);
@@ -256,8 +256,8 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
           }
         }
         if (usage) {
-          metrics.tokens.inc({ tenant: tenantId, model, type: 'prompt' }, usage.prompt);
-          metrics.tokens.inc({ tenant: tenantId, model, type: 'completion' }, usage.completion);
+          metrics.tokens.inc({ model, tenant: tenantId, type: 'prompt' }, usage.prompt);
+          metrics.tokens.inc({ model, tenant: tenantId, type: 'completion' }, usage.completion);
           void limiters.get(tenantId)!.record(usage.prompt + usage.completion);
         }
         resolveRelay(code);
@@ -278,7 +278,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
     const auth = req.headers.authorization ?? '';
     const tenantId = auth.startsWith('Bearer ') ? keys.tenantFor(auth.slice(7).trim()) : undefined;
     if (!tenantId) {
-      metrics.rejected.inc({ tenant: '', reason: 'unauthorized' });
+      metrics.rejected.inc({ reason: 'unauthorized', tenant: '' });
       return sendError(res, 401, 'invalid_api_key', 'missing or unknown bearer key');
     }
     const tenant = tenants.get(tenantId)!;
@@ -290,29 +290,29 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
       return;
     }
     if (req.method !== 'POST' || !INFERENCE_PATHS.has(path)) {
-      metrics.rejected.inc({ tenant: tenantId, reason: 'not_found' });
+      metrics.rejected.inc({ reason: 'not_found', tenant: tenantId });
       return sendError(res, 404, 'not_found', `${req.method} ${path} is not an inference endpoint of this gateway`);
     }
     let payload: Record<string, unknown>;
     try {
       payload = JSON.parse((await readBody(req)).toString('utf8')) as Record<string, unknown>;
     } catch {
-      metrics.rejected.inc({ tenant: tenantId, reason: 'bad_request' });
+      metrics.rejected.inc({ reason: 'bad_request', tenant: tenantId });
       return sendError(res, 400, 'invalid_body', 'the body must be a JSON object of at most 8 MiB');
     }
     const model = String(payload.model ?? '') as ModelId;
     if (!(model in config.models)) {
-      metrics.rejected.inc({ tenant: tenantId, reason: 'unknown_model' });
+      metrics.rejected.inc({ reason: 'unknown_model', tenant: tenantId });
       return sendError(res, 404, 'model_not_found', `model "${model}" is not served; GET /v1/models lists yours`);
     }
     if (!tenant.models.includes(model)) {
-      metrics.rejected.inc({ tenant: tenantId, reason: 'model_not_allowed' });
+      metrics.rejected.inc({ reason: 'model_not_allowed', tenant: tenantId });
       return sendError(res, 403, 'model_not_allowed', `model "${model}" is not in the ${tenant.tier} tier; allowed: ${tenant.models.join(', ')}`);
     }
     const limiter = limiters.get(tenantId)!;
     const verdict = await limiter.admit();
     if (verdict) {
-      metrics.rejected.inc({ tenant: tenantId, reason: verdict });
+      metrics.rejected.inc({ reason: verdict, tenant: tenantId });
       return sendError(res, 429, verdict, `tenant ${tenantId}: ${verdict.replace(/_/g, ' ')}`, { 'retry-after': String(limiter.retryAfterSeconds()) });
     }
     metrics.received.inc({ model });
@@ -329,8 +329,8 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
     try {
       status = await proxy(req, res, tenantId, model, payload, onFirstByte);
     } finally {
-      metrics.inflight.inc({ model }, -1);
-      metrics.requests.inc({ tenant: tenantId, model, code: String(status) });
+      metrics.inflight.dec({ model });
+      metrics.requests.inc({ code: String(status), model, tenant: tenantId });
       metrics.duration.observe({ model }, (now() - started) / 1000);
     }
   }
@@ -347,8 +347,10 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
   let ready = true;
   const admin = createServer((req, res) => {
     if (req.url === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      res.end(metrics.render());
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (err: Error) => res.writeHead(500).end(err.message),
+      );
     } else if (req.url === '/healthz' || req.url === '/readyz') {
       const isReady = ready && keyReader.loaded();
       res.writeHead(isReady || req.url === '/healthz' ? 200 : 503);

@@ -104,7 +104,11 @@ export class DemandSignal {
     if (!this.server) {
       const server = createHttpServer((req, res) => {
         if (req.url !== '/metrics') return void res.writeHead(404).end();
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(this.metrics.render());
+        const { registry } = this.metrics;
+        registry.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+          (err: Error) => res.writeHead(500).end(err.message),
+        );
       });
       await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, '127.0.0.1', () => ok()));
       this.server = server;
