@@ -7,6 +7,13 @@ import { FakeKubeApi } from './testing/fake-kube-api';
 import { FakeOpenWebUI, get, sleep, testConfig, until } from './testing/harness';
 import { connectWebSocket } from './testing/websocket';
 
+/** Sample lines whose labels are out of alphabetical order: prom-client keeps the call site's order, and the exposition has always been sorted. */
+const unsortedLabelLines = (text: string) =>
+  text.split('\n').filter((line) => {
+    const names = [.../^\w+\{(.*)\} /.exec(line)?.[1].matchAll(/(\w+)="(?:[^"\\]|\\.)*"/g) ?? []].map((m) => m[1]);
+    return names.join() !== [...names].sort().join();
+  });
+
 /**
  * The real activator code over real sockets on 127.0.0.1: a real HTTP server stands in for the
  * tenant's OpenWebUI pod, and {@link FakeKubeApi} for the Kubernetes API (its semantics are checked
@@ -30,7 +37,9 @@ describe('tenant activator (Kubernetes API: in-memory stand-in)', () => {
     return a;
   };
   const metric = async (a: RunningActivator, series: string) => {
-    const line = (await (await fetch(`${a.metricsUrl}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${series} `));
+    const text = await (await fetch(`${a.metricsUrl}/metrics`)).text();
+    expect(unsortedLabelLines(text)).toEqual([]);
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
     return line === undefined ? undefined : Number(line.split(' ').at(-1));
   };
   const replicas = (name: string) => kube.deployment(NS, name).spec.replicas as number;

@@ -237,7 +237,7 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
       result = 'error';
       console.warn(`tenant-activator: ${t.config.id}: wake failed: ${(error as Error).message}`);
     }
-    metrics.wakes.inc({ tenant: t.config.id, result });
+    metrics.wakes.inc({ result, tenant: t.config.id });
     return result;
   }
 
@@ -267,7 +267,7 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
       return outcome;
     } finally {
       clearTimeout(timer);
-      metrics.held.inc({ tenant: t.config.id }, -1);
+      metrics.held.dec({ tenant: t.config.id });
     }
   }
 
@@ -437,7 +437,7 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     }
-    metrics.requests.inc({ tenant: t.config.id, code: String(status) });
+    metrics.requests.inc({ code: String(status), tenant: t.config.id });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -446,7 +446,7 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
       // Unknown host: answered here, nothing is contacted.
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('unknown host\n');
-      metrics.requests.inc({ tenant: '', code: '404' });
+      metrics.requests.inc({ code: '404', tenant: '' });
       return;
     }
     if (isBackground(req.url)) return handleBackground(t, req, res);
@@ -471,7 +471,7 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
     } finally {
       t.inflight--;
       touch(t);
-      metrics.requests.inc({ tenant: t.config.id, code: String(status) });
+      metrics.requests.inc({ code: String(status), tenant: t.config.id });
     }
   }
 
@@ -480,7 +480,7 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
     const t = byHost.get(hostKey(req.headers.host));
     if (!t) {
       rawReply(socket, 404, 'Not Found', '{"error":{"code":"unknown_host"}}');
-      metrics.requests.inc({ tenant: '', code: '404' });
+      metrics.requests.inc({ code: '404', tenant: '' });
       return;
     }
     if (isBackground(req.url)) {
@@ -488,7 +488,7 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
       // tenant is not woken for it.
       const status = t.sleeping === undefined && isAwake(t) ? await forwardUpgrade(t, req, socket, head) : 503;
       if (status === 503) rawReply(socket, 503, 'Service Unavailable', waitingJson(t.config.id), { 'retry-after': '5' });
-      metrics.requests.inc({ tenant: t.config.id, code: String(status) });
+      metrics.requests.inc({ code: String(status), tenant: t.config.id });
       return;
     }
     t.inflight++;
@@ -505,7 +505,7 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
     } finally {
       t.inflight--;
       touch(t);
-      metrics.requests.inc({ tenant: t.config.id, code: String(status) });
+      metrics.requests.inc({ code: String(status), tenant: t.config.id });
     }
   }
 
@@ -581,8 +581,10 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
 
   const admin = createServer((req, res) => {
     if (req.url === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      res.end(metrics.render());
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (err: Error) => res.writeHead(500).end(err.message),
+      );
     } else if (req.url === '/healthz') {
       res.writeHead(200).end('ok');
     } else if (req.url === '/readyz') {
