@@ -100,23 +100,32 @@ try {
   console.log(`  selected tasks (${selected.length}): ${selected.join(', ')}`);
   if (exclude) console.log(`  NOT MEASURED (BENCH_EXCLUDE=${exclude}): ${selected.filter((t) => exclude.split(',').includes(t.split(':')[0]!)).join(', ') || 'none selected'}; CI runs them`);
 
+  // Every output line is stamped (ms since start) as it arrives, so that each task's span can be read
+  // between its "> nx run" header and the next one (parallel: 1, tasks run one after another).
+  const stamper = 'const t0=Date.now();let b="";process.stdin.on("data",(d)=>{b+=d;let i;while((i=b.indexOf("\\n"))>=0){process.stdout.write(`${Date.now()-t0}\\t${b.slice(0,i)}\\n`);b=b.slice(i+1);}}).on("end",()=>{if(b)process.stdout.write(`${Date.now()-t0}\\t${b}\\n`);});';
   const makeAffected = (label: string) => {
+    console.log(`\n  [${label}] load average before: ${load()}`);
     const [make, ms] = timed(() =>
       // -o: node_modules is this repository's (symlinked), already installed from the same lock file.
-      spawnSync('make', ['--no-print-directory', '-o', 'node_modules/.panal-npm-ci', 'affected', `NX_BASE=${baseline}`], {
+      spawnSync('bash', ['-o', 'pipefail', '-c', `make --no-print-directory -o node_modules/.panal-npm-ci affected NX_BASE=${baseline} 2>&1 | node -e '${stamper}'`], {
         cwd: work,
         encoding: 'utf8',
         maxBuffer: 512 * 1024 * 1024,
         env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_EXCLUDE: exclude },
       }),
     );
-    console.log(`\n  [${label}] load average before: ${load()}`);
-    // Per-task wall times: nx prints none per task in stream mode, so each task's span is taken
-    // between its header and the next one (the last one ends at the dist/ gate).
-    const lines = make.stdout.split('\n');
-    for (const line of lines) if (/^> nx run |terraform validate: |isolation scope: |skipped tsx|Successfully ran|Ran targets|failed|Cache: |Run duration/.test(line.trim())) console.log(`    ${line.trim()}`);
+    const lines = make.stdout.split('\n').filter(Boolean).map((l) => {
+      const tab = l.indexOf('\t');
+      return { at: Number(l.slice(0, tab)), text: l.slice(tab + 1).trim() };
+    });
+    const headers = lines.filter((l) => /^> nx run \S+$/.test(l.text));
+    const endOfTasks = lines.find((l) => /Successfully ran target|Ran target|Running target .* failed/.test(l.text))?.at ?? ms;
+    console.log(`  [${label}] per task (wall, from its header to the next):`);
+    for (const [i, h] of headers.entries()) console.log(`    ${h.text.slice('> nx run '.length).padEnd(26)} ${seconds((headers[i + 1]?.at ?? endOfTasks) - h.at)}`);
+    console.log(`    ${'nx start-up to first task'.padEnd(26)} ${seconds(headers[0]?.at ?? 0)}; after the last task (nx summary, dist/ gate) ${seconds(ms - endOfTasks)}`);
+    for (const l of lines) if (/terraform validate: |isolation scope: |Test Files|Cache: |Run duration|not found/.test(l.text)) console.log(`    ${l.text}`);
     console.log(`  [${label}] make affected NX_BASE=<baseline>: ${seconds(ms)}, exit ${make.status}`);
-    if (make.status !== 0) console.log(`  [${label}] make affected FAILED:\n${make.stdout.slice(-6000)}\n${make.stderr.slice(-3000)}`);
+    if (make.status !== 0) console.log(`  [${label}] make affected FAILED; failing tests:\n${lines.filter((l) => /(✗|×|FAIL) /.test(l.text)).map((l) => `    ${l.text}`).slice(0, 60).join('\n')}\n${lines.slice(-15).map((l) => `    ${l.text}`).join('\n')}`);
     return ms;
   };
 
