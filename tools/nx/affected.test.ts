@@ -15,6 +15,32 @@ function affectedBy(...files: string[]): string[] {
   return run.stdout.split('\n').filter(Boolean).sort();
 }
 
+/** Tasks nx 24 selects for these targets when these files change (`nx affected --explain`, which runs nothing). */
+function tasksSelectedBy(targets: string[], ...files: string[]): string[] {
+  const run = spawnSync(resolve(repoRoot, 'node_modules/.bin/nx'), ['affected', '-t', ...targets, `--files=${files.join(',')}`, '--explain', '--verbose'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
+  });
+  expect(run.status, run.stderr).toBe(0);
+  return [...new Set([...run.stdout.matchAll(/^ {4}([a-z-]+:[a-z]+)$/gm)].map((m) => m[1]!))].sort();
+}
+
+describe('nx affected tasks (docs/adr/0024-que-comprueba-un-pr-de-inquilino.md)', () => {
+  it('runs for a tenant folder only the tasks that read the catalogue: no lint, no test of a library with fixtures', () => {
+    const tasks = tasksSelectedBy(['lint', 'test', 'synth', 'validate'], 'apps/tenants/tenants/acme/tenant.yaml');
+    expect(tasks.filter((t) => t.endsWith(':lint'))).toEqual([]);
+    expect(tasks).toEqual(
+      expect.arrayContaining(['tenants:synth', 'tenants:validate', 'tenants:test', 'cluster-addons:synth', 'cluster-addons:validate', 'cluster-addons:test', 'platform-infra:synth', 'platform-infra:validate', 'platform-infra:test', 'inference-gateway:test']),
+    );
+    for (const lib of ['tenant-config', 'k8s-constructs', 'platform-model', 'observability', 'argocd', 'tenant-activator', 'tools']) expect(tasks.filter((t) => t.startsWith(`${lib}:`)), lib).toEqual([]);
+  });
+
+  it('still lints the tenants app when its code changes', () => {
+    expect(tasksSelectedBy(['lint'], 'apps/tenants/src/render-tenants.ts')).toContain('tenants:lint');
+  });
+});
+
 describe('nx affected', () => {
   it('runs the tenants project and the Azure side of tenants (platform-infra), not Argo CD, when one tenant folder changes', () => {
     const affected = affectedBy('apps/tenants/tenants/acme/tenant.yaml');
