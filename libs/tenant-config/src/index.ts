@@ -16,3 +16,4 @@ export * from './db-bootstrap-sql';
 export * from './edge-hostnames';
 export * from './image-sources';
 export * from './tenant-activator-config';
+export * from './config-reload';

@@ -98,6 +98,8 @@ export interface DeriveTenantActivatorConfigOptions {
   readonly holdSeconds?: number;
   /** @default 300 s */
   readonly wakeTimeoutSeconds?: number;
+  /** @default 60 s */
+  readonly sleepCheckSeconds?: number;
 }
 
 /** The activator configuration, derived only from the tenant folders: nothing in it is written by hand. */
@@ -119,7 +121,7 @@ export function deriveTenantActivatorConfig(options: DeriveTenantActivatorConfig
     metricsPort: TENANT_ACTIVATOR_METRICS_PORT,
     holdSeconds: options.holdSeconds ?? 25,
     wakeTimeoutSeconds: options.wakeTimeoutSeconds ?? 300,
-    sleepCheckSeconds: 60,
+    sleepCheckSeconds: options.sleepCheckSeconds ?? 60,
     activityWriteSeconds: 60,
     backgroundPathPrefixes: [...OPEN_WEBUI_BACKGROUND_PATH_PREFIXES],
     tenants,
