@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LAST_ACTIVITY_ANNOTATION, tenantActivatorConfigSchema, type TenantActivatorConfig } from '@panal/tenant-config';
+import { contentSha256, LAST_ACTIVITY_ANNOTATION, tenantActivatorConfigSchema, type TenantActivatorConfig } from '@panal/tenant-config';
 import { hostKey, startActivator, type ActivatorOptions, type RunningActivator } from './activator';
 import { KubernetesClient } from './kubernetes';
 import { FakeKubeApi } from './testing/fake-kube-api';
@@ -403,5 +406,84 @@ describe('tenant activator (Kubernetes API: in-memory stand-in)', () => {
     expect((await slow).body).toBe('slow done');
     await closing;
     await expect(get(a.url, HOST)).rejects.toThrow();
+  });
+  describe('live reload of the mounted configuration', () => {
+    let dir: string;
+    let file: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'activator-config-'));
+      file = join(dir, 'activator.json');
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const write = (config: unknown) => {
+      const text = `${JSON.stringify(config, null, 2)}\n`;
+      writeFileSync(file, text);
+      return contentSha256(text);
+    };
+    const beta = (upstream: string): TenantActivatorConfig['tenants'][number] => ({
+      id: 'beta',
+      namespace: 'tenant-beta',
+      hostnames: ['beta.panal.example'],
+      upstream,
+      dormantAfterIdleMinutes: 1,
+      workloads: [
+        { deployment: 'open-webui', wakeReplicas: 2 },
+        { deployment: 'redis', wakeReplicas: 1 },
+      ],
+    });
+    const startFromFile = async () => {
+      const config = tenantActivatorConfigSchema.parse(testConfig(webui.url));
+      const sha = write(config);
+      return { config, sha, a: await start({}, { configFile: file, configSha256: sha, configPollMs: 50 }) };
+    };
+    const info = async (a: RunningActivator) => (await (await fetch(`${a.metricsUrl}/metrics`)).text()).split('\n').filter((l) => l.startsWith('panal_activator_config_info{'));
+
+    it('routes a tenant added to its file without a restart, and an open websocket of another tenant stays open', async () => {
+      awake();
+      kube.addDeployment('tenant-beta', 'open-webui', 2, 2, { [LAST_ACTIVITY_ANNOTATION]: new Date().toISOString() });
+      kube.addDeployment('tenant-beta', 'redis', 1, 1);
+      const { config, sha, a } = await startFromFile();
+      expect(await info(a)).toEqual([`panal_activator_config_info{sha256="${sha}"} 1`]);
+      const ws = await connectWebSocket(a.url, HOST);
+      ws.send('before');
+      expect(await ws.next()).toBe('echo:before');
+      let closed = false;
+      ws.socket.once('close', () => (closed = true));
+      expect((await get(a.url, 'beta.panal.example')).status).toBe(404);
+
+      const next = write({ ...config, tenants: [...config.tenants, beta(webui.url)] });
+      await until('beta routed', async () => (await get(a.url, 'beta.panal.example')).status === 200);
+      expect(JSON.parse((await get(a.url, 'beta.panal.example')).body).headers.host).toBe('beta.panal.example');
+      // Its Deployments were listed again on the reload: it is known awake, nothing was scaled.
+      expect(kube.scaleCalls()).toEqual([]);
+      ws.send('after');
+      expect(await ws.next()).toBe('echo:after');
+      expect(closed).toBe(false);
+      expect(await metric(a, 'panal_activator_open_websockets{tenant="acme"}')).toBe(1);
+      expect(await info(a)).toEqual([`panal_activator_config_info{sha256="${next}"} 1`]);
+      expect(await metric(a, 'panal_activator_config_reload_failures_total{reason="invalid"}')).toBeUndefined();
+      expect((await fetch(`${a.metricsUrl}/readyz`)).status).toBe(200);
+      ws.close();
+    });
+
+    it('keeps serving the last good table from an invalid file, counting the failure, and drops a removed tenant', async () => {
+      awake();
+      const { config, sha, a } = await startFromFile();
+      // Schema: a hostname-less tenant. Then the app's own check: a hostname claimed twice.
+      write({ ...config, tenants: [...config.tenants, { ...beta(webui.url), hostnames: [] }] });
+      await until('an invalid-file failure', async () => ((await metric(a, 'panal_activator_config_reload_failures_total{reason="invalid"}')) ?? 0) >= 1);
+      write({ ...config, tenants: [...config.tenants, { ...beta(webui.url), hostnames: [HOST] }] });
+      const counted = (await metric(a, 'panal_activator_config_reload_failures_total{reason="invalid"}'))!;
+      await until('the refused file counted too', async () => (await metric(a, 'panal_activator_config_reload_failures_total{reason="invalid"}'))! > counted);
+      expect((await get(a.url, HOST)).status).toBe(200);
+      expect((await get(a.url, 'beta.panal.example')).status).toBe(404);
+      expect(await info(a)).toEqual([`panal_activator_config_info{sha256="${sha}"} 1`]);
+      rmSync(file);
+      await until('an unreadable-file failure', async () => ((await metric(a, 'panal_activator_config_reload_failures_total{reason="unreadable"}')) ?? 0) >= 1);
+      expect((await get(a.url, HOST)).status).toBe(200);
+
+      write({ ...config, tenants: [beta(webui.url)] });
+      await until('acme no longer routed', async () => (await get(a.url, HOST)).status === 404);
+    });
   });
 });

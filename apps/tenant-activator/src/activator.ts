@@ -2,7 +2,15 @@ import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, 
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { LAST_ACTIVITY_ANNOTATION, type TenantActivatorConfig } from '@panal/tenant-config';
+import {
+  changedStartOnlyKeys,
+  contentSha256,
+  LAST_ACTIVITY_ANNOTATION,
+  TENANT_ACTIVATOR_START_ONLY_KEYS,
+  tenantActivatorConfigSchema,
+  watchConfigFile,
+  type TenantActivatorConfig,
+} from '@panal/tenant-config';
 import { DeploymentCache } from './deployment-cache';
 import { KubeApiError, type DeploymentView, type KubernetesClient } from './kubernetes';
 import { ActivatorMetrics } from './metrics';
@@ -29,6 +37,15 @@ export interface ActivatorOptions {
   readonly drainMs?: number;
   /** Back-off after a failed list or watch of Deployments. @default 2000 */
   readonly watchRetryMs?: number;
+  /**
+   * The mounted configuration file to reload the tenant table and the other live settings from
+   * (`TENANT_ACTIVATOR_LIVE_KEYS`). @default - none: the configuration given stays for the process's life
+   */
+  readonly configFile?: string;
+  /** SHA-256 of the bytes `config` was parsed from (metric `panal_activator_config_info`; those bytes are not applied again). */
+  readonly configSha256?: string;
+  /** Pause between reads of `configFile`. @default 5000 */
+  readonly configPollMs?: number;
 }
 
 /** A running activator. */
@@ -38,6 +55,8 @@ export interface RunningActivator {
   /** Base URL of `/metrics`, `/healthz`, `/readyz`. */
   readonly metricsUrl: string;
   readonly metrics: ActivatorMetrics;
+  /** Reads `configFile` now and applies it if it changed and is valid (tests; a timer does it every `configPollMs`). */
+  checkConfig(): Promise<void>;
   /** Runs one sleep pass now (tests; the timer runs them every `sleepCheckSeconds`). */
   sleepPass(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (up to `drainMs`), writes pending activity. */
@@ -48,9 +67,10 @@ type WakeResult = 'ready' | 'timeout' | 'error';
 
 /** What one replica knows of one tenant. */
 interface TenantState {
-  readonly config: TenantConfig;
+  /** Replaced in place by a reload, so requests, websockets and activity in flight keep their state. */
+  config: TenantConfig;
   /** The Deployment whose ready replicas mean "awake" and that carries the activity annotation. */
-  readonly first: string;
+  first: string;
   /** Requests (and upgrades being set up) in flight through this replica. */
   inflight: number;
   /** Open websockets through this replica (client side sockets). */
@@ -126,21 +146,82 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
   const metrics = new ActivatorMetrics();
   kube.onError = (operation) => metrics.kubernetesErrors.inc({ operation });
 
-  const tenants: TenantState[] = config.tenants.map((t) => ({ config: t, first: t.workloads[0].deployment, inflight: 0, websockets: new Set(), lastSeen: 0, lastWriteAt: 0, writtenValue: 0 }));
-  const byHost = new Map<string, TenantState>();
-  for (const t of tenants) {
-    for (const h of t.config.hostnames) {
-      const k = hostKey(h);
-      if (byHost.has(k)) throw new Error(`hostname ${h} belongs to both ${byHost.get(k)!.config.id} and ${t.config.id}`);
-      byHost.set(k, t);
+  // `config` keeps the start-only settings (ports, the timers' periods) for the process's life;
+  // `live` is the last good configuration read, swapped whole by a reload: every request, wake and
+  // sleep pass reads its tenant table and live settings from it (docs/adr/0022, Enmienda 2026-12-04).
+  let live = config;
+  let tenants: TenantState[] = [];
+  let byHost = new Map<string, TenantState>();
+  /**
+   * The tenant table of `next`, reusing the state of tenants already known (their in-flight
+   * requests, websockets and activity survive). Throws, changing nothing, on a hostname claimed by
+   * two tenants.
+   */
+  function tableOf(next: TenantActivatorConfig): { tenants: TenantState[]; byHost: Map<string, TenantState> } {
+    const owner = new Map<string, string>();
+    for (const t of next.tenants) {
+      for (const h of t.hostnames) {
+        const k = hostKey(h);
+        if (owner.has(k)) throw new Error(`hostname ${h} belongs to both ${owner.get(k)} and ${t.id}`);
+        owner.set(k, t.id);
+      }
     }
+    const known = new Map(tenants.map((t) => [t.config.id, t]));
+    const nextTenants = next.tenants.map((c): TenantState => {
+      const t = known.get(c.id);
+      if (!t) return { config: c, first: c.workloads[0].deployment, inflight: 0, websockets: new Set(), lastSeen: 0, lastWriteAt: 0, writtenValue: 0 };
+      t.config = c;
+      t.first = c.workloads[0].deployment;
+      return t;
+    });
+    const nextByHost = new Map<string, TenantState>();
+    for (const t of nextTenants) for (const h of t.config.hostnames) nextByHost.set(hostKey(h), t);
+    return { tenants: nextTenants, byHost: nextByHost };
   }
-  const cache = new DeploymentCache(
-    kube,
-    tenants.flatMap((t) => t.config.workloads.map((w) => ({ namespace: t.config.namespace, name: w.deployment }))),
-    options.watchRetryMs,
-  );
+  const workloadsOf = (ts: readonly TenantState[]) => ts.flatMap((t) => t.config.workloads.map((w) => ({ namespace: t.config.namespace, name: w.deployment })));
+  ({ tenants, byHost } = tableOf(config));
+  const cache = new DeploymentCache(kube, workloadsOf(tenants), options.watchRetryMs);
   cache.start();
+  const loaded = (sha256: string) => {
+    metrics.configInfo.reset();
+    metrics.configInfo.set({ sha256 }, 1);
+    metrics.configLastReload.set(now() / 1000);
+  };
+  loaded(options.configSha256 ?? contentSha256(`${JSON.stringify(config, null, 2)}\n`));
+
+  /** Swaps in a valid configuration read from the file: one new Host→tenant map, assigned at once. */
+  function reload(next: TenantActivatorConfig, sha256: string): void {
+    const table = tableOf(next);
+    const ids = new Set(next.tenants.map((t) => t.id));
+    const before = new Set(tenants.map((t) => t.config.id));
+    const removed = tenants.filter((t) => !ids.has(t.config.id));
+    const added = next.tenants.filter((t) => !before.has(t.id)).map((t) => t.id);
+    const startOnly = changedStartOnlyKeys(TENANT_ACTIVATOR_START_ONLY_KEYS, config, next);
+    live = next;
+    tenants = table.tenants;
+    byHost = table.byHost;
+    cache.setWorkloads(workloadsOf(tenants));
+    // A tenant no longer routed (suspended, removed): its websockets go, as when it sleeps.
+    for (const t of removed) for (const ws of t.websockets) ws.destroy();
+    loaded(sha256);
+    console.log(
+      `tenant-activator: configuration reloaded (${sha256.slice(0, 12)}): ${tenants.length} tenants` +
+        (added.length ? `, added ${added.join(', ')}` : '') +
+        (removed.length ? `, removed ${removed.map((t) => t.config.id).join(', ')}` : '') +
+        (startOnly.length ? `; ${startOnly.join(', ')} changed but apply only at the next start (the pods roll for them)` : ''),
+    );
+  }
+  const watch = options.configFile
+    ? watchConfigFile({
+        path: options.configFile,
+        schema: tenantActivatorConfigSchema,
+        loadedSha256: options.configSha256 ?? '',
+        intervalMs: options.configPollMs ?? 5000,
+        apply: reload,
+        onFailure: (reason) => metrics.configReloadFailures.inc({ reason }),
+        log: (line) => console.warn(`tenant-activator: ${line}`),
+      })
+    : undefined;
 
   const firstView = (t: TenantState) => cache.get(t.config.namespace, t.first);
   const isAwake = (t: TenantState) => {
@@ -230,9 +311,9 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
       t.lastSeen = now();
       await writeActivity(t);
       await Promise.all(t.config.workloads.map((w) => scaleUpIfZero(t, w.deployment, w.wakeReplicas)));
-      result = (await waitAwake(t, config.wakeTimeoutSeconds * 1000)) ? 'ready' : 'timeout';
+      result = (await waitAwake(t, live.wakeTimeoutSeconds * 1000)) ? 'ready' : 'timeout';
       if (result === 'ready') metrics.wakeSeconds.observe((now() - started) / 1000);
-      else console.warn(`tenant-activator: ${t.config.id}: no ready replica of ${t.first} ${config.wakeTimeoutSeconds} s after waking it`);
+      else console.warn(`tenant-activator: ${t.config.id}: no ready replica of ${t.first} ${live.wakeTimeoutSeconds} s after waking it`);
     } catch (error) {
       result = 'error';
       console.warn(`tenant-activator: ${t.config.id}: wake failed: ${(error as Error).message}`);
@@ -261,7 +342,7 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
     try {
       const outcome = await Promise.race([
         ensureWake(t).then((r) => (r === 'ready' || isAwake(t) ? ('woke' as const) : ('waiting' as const))),
-        new Promise<'waiting'>((r) => (timer = setTimeout(() => r('waiting'), config.holdSeconds * 1000))),
+        new Promise<'waiting'>((r) => (timer = setTimeout(() => r('waiting'), live.holdSeconds * 1000))),
         gone.then(() => 'gone' as const),
       ]);
       return outcome;
@@ -426,7 +507,7 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
   let inflightRequests = 0;
   let draining = false;
 
-  const isBackground = (url: string | undefined) => config.backgroundPathPrefixes.some((p) => (url ?? '/').startsWith(p));
+  const isBackground = (url: string | undefined) => live.backgroundPathPrefixes.some((p) => (url ?? '/').startsWith(p));
 
   /** Background traffic of an open tab: forwarded to an awake tenant, never activity, never a wake. */
   async function handleBackground(t: TenantState, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -466,7 +547,7 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
       } else {
         // A request held through a wake may meet a Service not yet routing to the new pod: its
         // connect is retried for another hold period.
-        status = await forward(t, req, res, state === 'woke' ? now() + config.holdSeconds * 1000 : 0);
+        status = await forward(t, req, res, state === 'woke' ? now() + live.holdSeconds * 1000 : 0);
       }
     } finally {
       t.inflight--;
@@ -609,9 +690,11 @@ export async function startActivator(config: TenantActivatorConfig, kube: Kubern
     url: `http://${shown}:${port}`,
     metricsUrl: `http://${shown}:${metricsPort}`,
     metrics,
+    checkConfig: () => watch?.check() ?? Promise.resolve(),
     sleepPass: runPass,
     async close() {
       draining = true;
+      watch?.stop();
       clearInterval(sleepTimer);
       clearInterval(activityTimer);
       const closed = new Promise<void>((r) => server.close(() => r()));

@@ -12,12 +12,15 @@ const key = (namespace: string, name: string) => `${namespace}/${name}`;
  */
 export class DeploymentCache {
   private readonly views = new Map<string, DeploymentView>();
-  private readonly wanted: Set<string>;
-  private readonly names: string[];
+  private wanted: Set<string>;
+  private names: string[];
   private readonly listed = new Set<string>();
   private readonly listeners = new Set<(d: DeploymentView | undefined, k: string) => void>();
   private readonly abort = new AbortController();
-  private readonly loops: Promise<void>[] = [];
+  /** One list+watch loop per name, each with its own abort (a reload may stop or restart one). */
+  private readonly loops = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private started = false;
+  private everSynced = false;
 
   constructor(
     private readonly kube: KubernetesClient,
@@ -30,12 +33,51 @@ export class DeploymentCache {
 
   /** Starts one list+watch loop per distinct name. */
   start(): void {
-    for (const name of this.names) this.loops.push(this.run(name));
+    this.started = true;
+    for (const name of this.names) this.startLoop(name);
   }
 
-  /** Whether every name has been listed once (readiness). */
+  /**
+   * Whether every name has been listed once (readiness). Once true it stays true: a reload that
+   * brings a new name lists it while every replica keeps serving the tenants it knows.
+   */
   synced(): boolean {
-    return this.listed.size === this.names.length;
+    this.everSynced ||= this.names.every((n) => this.listed.has(n));
+    return this.everSynced;
+  }
+
+  /**
+   * Replaces the configured Deployments (a reloaded configuration). Views of Deployments no longer
+   * configured are dropped; a name no longer used stops its watch; a new name starts one. A name that
+   * gains a namespace (a tenant added) is listed again: its watch dropped that Deployment's events
+   * until now. The views of every other Deployment stay as they are meanwhile.
+   */
+  setWorkloads(workloads: readonly { namespace: string; name: string }[]): void {
+    const wanted = new Set(workloads.map((w) => key(w.namespace, w.name)));
+    const names = [...new Set(workloads.map((w) => w.name))].sort();
+    const added = [...wanted].filter((k) => !this.wanted.has(k));
+    for (const k of [...this.views.keys()]) if (!wanted.has(k)) this.views.delete(k);
+    this.wanted = wanted;
+    for (const name of this.names) {
+      if (names.includes(name)) continue;
+      this.loops.get(name)?.abort.abort();
+      this.loops.delete(name);
+      this.listed.delete(name);
+    }
+    const previous = new Set(this.names);
+    this.names = names;
+    if (!this.started) return;
+    for (const name of names) if (!previous.has(name) || added.some((k) => k.endsWith(`/${name}`))) this.startLoop(name);
+  }
+
+  /** Starts (or restarts, after the running one ended) the list+watch loop of one name. */
+  private startLoop(name: string): void {
+    const previous = this.loops.get(name);
+    previous?.abort.abort();
+    const abort = new AbortController();
+    if (this.abort.signal.aborted) abort.abort();
+    const done = (previous?.done ?? Promise.resolve()).then(() => this.run(name, abort.signal));
+    this.loops.set(name, { abort, done });
   }
 
   get(namespace: string, name: string): DeploymentView | undefined {
@@ -61,7 +103,8 @@ export class DeploymentCache {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await Promise.allSettled(this.loops);
+    for (const l of this.loops.values()) l.abort.abort();
+    await Promise.allSettled([...this.loops.values()].map((l) => l.done));
   }
 
   private put(d: DeploymentView): void {
@@ -77,11 +120,12 @@ export class DeploymentCache {
     for (const l of this.listeners) l(undefined, k);
   }
 
-  private async run(name: string): Promise<void> {
-    const signal = this.abort.signal;
+  private async run(name: string, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
         const list = await this.kube.listDeployments(name);
+        // Stopped or replaced while listing: the loop that replaced it lists again.
+        if (signal.aborted) return;
         const present = new Set<string>();
         for (const d of list.items) {
           present.add(key(d.namespace, d.name));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { tenantActivatorConfigSchema } from '@panal/tenant-config';
+import { contentSha256, tenantActivatorConfigSchema } from '@panal/tenant-config';
 import { startActivator } from './activator';
 import { kubeAccess, KubernetesClient } from './kubernetes';
 
@@ -9,6 +9,8 @@ import { kubeAccess, KubernetesClient } from './kubernetes';
  * [--metrics-port P] [--kube-api-url URL --kube-token-file F [--kube-ca-file F]]`.
  * Without `--kube-api-url` (or KUBE_API_URL) it uses the in-cluster service account. On SIGTERM it
  * reports not-ready, stops accepting and lets in-flight requests finish (at most `--drain-seconds`).
+ * The file is read again every 5 s: a changed tenant table is applied without a restart (an invalid
+ * one is logged and counted, and the last good one stays); ports and timer periods apply at the next start.
  */
 const { values } = parseArgs({
   options: {
@@ -25,7 +27,8 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-const parsed = tenantActivatorConfigSchema.safeParse(JSON.parse(readFileSync(values.config!, 'utf8')));
+const content = readFileSync(values.config!, 'utf8');
+const parsed = tenantActivatorConfigSchema.safeParse(JSON.parse(content));
 if (!parsed.success) {
   console.error(`tenant-activator: ${values.config} is not a valid activator configuration:`);
   for (const issue of parsed.error.issues) console.error(`  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
@@ -39,6 +42,9 @@ const activator = await startActivator(parsed.data, kube, {
   metricsPort: num(values['metrics-port']),
   drainMs: Number(values['drain-seconds']) * 1000,
   minuteMs: num(values['test-minute-ms']),
+  // The tenant table and the other live settings follow the mounted ConfigMap without a restart.
+  configFile: values.config,
+  configSha256: contentSha256(content),
 });
 console.log(`tenant-activator: ${parsed.data.tenants.length} tenants; proxy ${activator.url}, metrics ${activator.metricsUrl}`);
 process.once('SIGTERM', () => {

@@ -43,6 +43,15 @@ panal_activator_wake_seconds_bucket{le="600"} 1
 panal_activator_wake_seconds_bucket{le="+Inf"} 1
 panal_activator_wake_seconds_sum 12
 panal_activator_wake_seconds_count 1
+# HELP panal_activator_config_reload_failures_total Checks of the mounted configuration file that found a change it could not apply, per reason (unreadable, invalid); the last good configuration stays in use.
+# TYPE panal_activator_config_reload_failures_total counter
+panal_activator_config_reload_failures_total{reason="invalid"} 1
+# HELP panal_activator_config_last_reload_success_timestamp_seconds Unix time the configuration in use was loaded, at start or by a live reload.
+# TYPE panal_activator_config_last_reload_success_timestamp_seconds gauge
+panal_activator_config_last_reload_success_timestamp_seconds 1796425200
+# HELP panal_activator_config_info Always 1, labelled with the SHA-256 of the configuration file this replica serves.
+# TYPE panal_activator_config_info gauge
+panal_activator_config_info{sha256="ab12"} 1
 `;
 
 describe('activator metrics', () => {
@@ -58,6 +67,9 @@ describe('activator metrics', () => {
     m.websockets.set({ tenant: 'acme' }, 2);
     m.kubernetesErrors.inc({ operation: 'scale' });
     m.wakeSeconds.observe(12);
+    m.configReloadFailures.inc({ reason: 'invalid' });
+    m.configLastReload.set(1796425200);
+    m.configInfo.set({ sha256: 'ab12' }, 1);
     // prom-client separates families with a blank line; Prometheus ignores it.
     expect((await m.registry.metrics()).replace(/\n\n/g, '\n')).toBe(EXPOSITION);
     expect(m.registry.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
