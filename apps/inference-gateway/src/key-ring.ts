@@ -13,11 +13,23 @@ export const keyDigest = (key: string): Buffer => createHash('sha256').update(ke
  */
 export class KeyRing {
   private digests: [string, Buffer][] = [];
+  /** The last digests read, for every tenant the source had: a reload that adds a tenant uses them at once. */
+  private lastRead: ReadonlyMap<string, readonly Buffer[]> = new Map();
 
-  constructor(private readonly tenantIds: readonly string[]) {}
+  constructor(private tenantIds: readonly string[]) {}
+
+  /**
+   * Changes the configured tenants (a reloaded configuration) and applies the last digests read to
+   * them: a removed tenant's keys stop working now, an added one's work now if its digest was read.
+   */
+  setTenants(tenantIds: readonly string[]): { loaded: number; missing: string[] } {
+    this.tenantIds = [...tenantIds];
+    return this.replace(this.lastRead);
+  }
 
   /** Replaces every digest; tenants not configured are ignored, configured ones without a digest are `missing`. */
   replace(byTenant: ReadonlyMap<string, readonly Buffer[]>): { loaded: number; missing: string[] } {
+    this.lastRead = byTenant;
     const next: [string, Buffer][] = [];
     const missing: string[] = [];
     for (const id of this.tenantIds) {

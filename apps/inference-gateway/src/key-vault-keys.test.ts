@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GATEWAY_KEY_HASH_SECRET_PREFIX, type InferenceGatewayConfig } from '@panal/tenant-config';
+import { contentSha256, GATEWAY_KEY_HASH_SECRET_PREFIX, type InferenceGatewayConfig } from '@panal/tenant-config';
 import { keyDigest } from './key-ring';
 import { KeyVaultKeyHashes, KeyVaultThrottled } from './key-vault-hashes';
 import { startGateway, type RunningGateway } from './server';
@@ -135,5 +135,35 @@ describe('tenant keys from the Key Vault of key hashes', () => {
     expect((await chat(gw.url, testKey('acme'), 'llama3:8b')).status).toBe(401);
     expect(warn.mock.calls.some(([m]) => String(m).includes('AADSTS700211'))).toBe(true);
     warn.mockRestore();
+  });
+  it('reads the vault again when a reloaded configuration adds a tenant: its key works before the next refresh period', async () => {
+    // GIVEN a gateway refreshing hashes every 60 s, started from a file without initech
+    vault.set(secretName('acme'), hashList(testKey('acme')));
+    const local = localConfig(exampleGatewayConfig(), { 'llama3:8b': backend.url, 'mistral:7b': backend.url, 'llama3:70b': backend.url }, (c): InferenceGatewayConfig => {
+      const inCluster: InferenceGatewayConfig = { ...c, keyVault: { vaultUrl: vault.url, secretPrefix: GATEWAY_KEY_HASH_SECRET_PREFIX, refreshSeconds: 60 } };
+      delete inCluster.keysDir;
+      return inCluster;
+    });
+    cleanups.push(local.cleanup);
+    const file = join(dir, 'gateway.json');
+    const write = (c: InferenceGatewayConfig) => {
+      const text = `${JSON.stringify(c, null, 2)}\n`;
+      writeFileSync(file, text);
+      return contentSha256(text);
+    };
+    const without = { ...local.config, tenants: local.config.tenants.filter((t) => t.id !== 'initech') };
+    const gw = await startGateway(without, { host: '127.0.0.1', port: 0, metricsPort: 0, env: env(), configFile: file, configSha256: write(without), configPollMs: 50 });
+    running.push(gw);
+    expect((await chat(gw.url, testKey('acme'), 'llama3:8b')).status).toBe(200);
+    // WHEN Terraform writes initech's hash and the ConfigMap gains initech
+    vault.set(secretName('initech'), hashList(testKey('initech')));
+    write(local.config);
+    // THEN initech's key works within seconds, not at the next 60 s refresh
+    const deadline = Date.now() + 5000;
+    while ((await chat(gw.url, testKey('initech'), 'llama3:70b')).status !== 200) {
+      if (Date.now() > deadline) throw new Error('initech never accepted');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await chat(gw.url, testKey('acme'), 'llama3:8b')).status).toBe(200);
   });
 });

@@ -70,6 +70,15 @@ panal_gateway_time_to_first_byte_seconds_bucket{le="600",model="llama3:8b"} 1
 panal_gateway_time_to_first_byte_seconds_bucket{le="+Inf",model="llama3:8b"} 1
 panal_gateway_time_to_first_byte_seconds_sum{model="llama3:8b"} 0.3
 panal_gateway_time_to_first_byte_seconds_count{model="llama3:8b"} 1
+# HELP panal_gateway_config_reload_failures_total Checks of the mounted configuration file that found a change it could not apply, per reason (unreadable, invalid); the last good configuration stays in use.
+# TYPE panal_gateway_config_reload_failures_total counter
+panal_gateway_config_reload_failures_total{reason="invalid"} 1
+# HELP panal_gateway_config_last_reload_success_timestamp_seconds Unix time the configuration in use was loaded, at start or by a live reload.
+# TYPE panal_gateway_config_last_reload_success_timestamp_seconds gauge
+panal_gateway_config_last_reload_success_timestamp_seconds 1796425200
+# HELP panal_gateway_config_info Always 1, labelled with the SHA-256 of the configuration file this replica serves.
+# TYPE panal_gateway_config_info gauge
+panal_gateway_config_info{sha256="ab12"} 1
 `;
 
 /** Every family once, labels passed in alphabetical order as the server does. */
@@ -87,6 +96,9 @@ function exercise(m: GatewayMetrics): void {
   m.sharedLimitsAvailable.set(1);
   m.duration.observe({ model: 'llama3:8b' }, 0.7);
   m.firstByte.observe({ model: 'llama3:8b' }, 0.3);
+  m.configReloadFailures.inc({ reason: 'invalid' });
+  m.configLastReload.set(1796425200);
+  m.configInfo.set({ sha256: 'ab12' }, 1);
 }
 
 describe('gateway metrics', () => {

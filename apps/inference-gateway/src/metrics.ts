@@ -54,6 +54,12 @@ export class GatewayMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 30, 60, 120, 300, 600],
     registers: this.registers,
   });
+  /** Reads of the mounted configuration that were not applied, per reason (`unreadable` | `invalid`); the last good configuration stays in use. */
+  readonly configReloadFailures = new Counter({ name: 'panal_gateway_config_reload_failures_total', help: 'Checks of the mounted configuration file that found a change it could not apply, per reason (unreadable, invalid); the last good configuration stays in use.', labelNames: ['reason'] as const, registers: this.registers });
+  /** When the configuration in use was loaded (at start or by a reload), in Unix seconds. */
+  readonly configLastReload = new Gauge({ name: 'panal_gateway_config_last_reload_success_timestamp_seconds', help: 'Unix time the configuration in use was loaded, at start or by a live reload.', registers: this.registers });
+  /** 1, labelled with the SHA-256 of the configuration file in use: replicas that disagree have not all reloaded. */
+  readonly configInfo = new Gauge({ name: 'panal_gateway_config_info', help: 'Always 1, labelled with the SHA-256 of the configuration file this replica serves.', labelNames: ['sha256'] as const, registers: this.registers });
 
   constructor() {
     // prom-client starts a gauge without labels at 0; these two stay absent until first set, as

@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_CATALOGUE, TIER_PROFILES, type InferenceGatewayConfig } from '@panal/tenant-config';
+import { contentSha256, MODEL_CATALOGUE, TIER_PROFILES, type InferenceGatewayConfig } from '@panal/tenant-config';
 import { startGateway, type RunningGateway } from './server';
 import { FakeModelServer } from './testing/fake-model-server';
 import { chat, exampleGatewayConfig, localConfig, testKey } from './testing/gateway-harness';
@@ -242,5 +243,74 @@ describe('inference gateway', () => {
       expect(route.upstreams).toEqual([`http://ollama-${spec.slug}.models-${spec.pool}.svc.cluster.local:11434`]);
       expect(route.coldStartBudgetSeconds > 0).toBe(spec.pool === 'premium');
     }
+  });
+  describe('live reload of the mounted configuration', () => {
+    const writeConfig = (file: string, config: InferenceGatewayConfig) => {
+      const text = `${JSON.stringify(config, null, 2)}\n`;
+      writeFileSync(file, text);
+      return contentSha256(text);
+    };
+    /** A gateway started from a file holding acme and globex only (initech's key file exists, it is not configured). */
+    const startFromFile = async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gw-config-'));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const file = join(dir, 'gateway.json');
+      const local = localConfig(base, { 'llama3:8b': standard.url, 'mistral:7b': standard.url, 'llama3:70b': premium.url });
+      cleanups.push(local.cleanup);
+      const full = local.config;
+      const config = { ...full, tenants: full.tenants.filter((t) => t.id !== 'initech') };
+      const sha = writeConfig(file, config);
+      const gw = await startGateway(config, { host: '127.0.0.1', port: 0, metricsPort: 0, keyReloadMs: 3_600_000, configFile: file, configSha256: sha, configPollMs: 50 });
+      running.push(gw);
+      return { gw, file, full, config, sha };
+    };
+    const info = async (gw: RunningGateway) => (await metricsText(gw)).split('\n').filter((l) => l.startsWith('panal_gateway_config_info{'));
+    const until = async (what: string, check: () => Promise<boolean>) => {
+      const deadline = Date.now() + 5000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+
+    it('accepts a tenant added to its file and refuses a removed one without a restart, while a stream in flight finishes', async () => {
+      // GIVEN a gateway serving acme and globex, and a stream of acme's in flight (5 tokens 200 ms apart)
+      const { gw, file, full, sha } = await startFromFile();
+      expect(await info(gw)).toEqual([`panal_gateway_config_info{sha256="${sha}"} 1`]);
+      expect((await chat(gw.url, testKey('initech'), 'llama3:70b')).status).toBe(401);
+      standard.behaviour.chunkDelayMs = 200;
+      const streaming = chat(gw.url, testKey('acme'), 'llama3:8b', { stream: true });
+      await new Promise((r) => setTimeout(r, 100));
+      // WHEN the file gains initech and loses globex
+      const next = writeConfig(file, { ...full, tenants: full.tenants.filter((t) => t.id !== 'globex') });
+      await until('initech accepted', async () => (await chat(gw.url, testKey('initech'), 'llama3:70b')).status === 200);
+      // THEN globex's key is refused, initech has its tier's models, and acme's stream finished whole
+      expect((await chat(gw.url, testKey('globex'), 'llama3:8b')).status).toBe(401);
+      const models = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${testKey('initech')}` } });
+      expect(((await models.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toEqual(TIER_PROFILES.premium.models);
+      const streamed = await streaming;
+      expect(streamed.status).toBe(200);
+      expect(streamed.text).toContain('data: [DONE]');
+      const text = await metricsText(gw);
+      expect(text).toContain('panal_gateway_tenant_keys_loaded 2\n');
+      expect(text).toContain('panal_gateway_requests_total{code="200",model="llama3:8b",tenant="acme"} 1');
+      expect(text).not.toContain('panal_gateway_config_reload_failures_total{');
+      expect(await info(gw)).toEqual([`panal_gateway_config_info{sha256="${next}"} 1`]);
+    });
+
+    it('keeps serving the last good configuration from an invalid file, counting each failed check', async () => {
+      const { gw, file, full, config, sha } = await startFromFile();
+      // Valid JSON the schema refuses (initech with a model id that does not exist), then a half-written file.
+      writeFileSync(file, JSON.stringify({ ...full, tenants: full.tenants.map((t) => (t.id === 'initech' ? { ...t, models: ['gpt-9'] } : t)) }));
+      await until('a failure counted', async () => (await metricsText(gw)).includes('panal_gateway_config_reload_failures_total{reason="invalid"}'));
+      writeFileSync(file, JSON.stringify(config).slice(0, 100));
+      const failures = async () => Number(/^panal_gateway_config_reload_failures_total\{reason="invalid"\} (\d+)$/m.exec(await metricsText(gw))?.[1] ?? 0);
+      const before = await failures();
+      await until('more failures counted', async () => (await failures()) > before);
+      expect((await chat(gw.url, testKey('initech'), 'llama3:70b')).status).toBe(401);
+      expect((await chat(gw.url, testKey('acme'), 'llama3:8b')).status).toBe(200);
+      expect(await info(gw)).toEqual([`panal_gateway_config_info{sha256="${sha}"} 1`]);
+      expect((await fetch(`${gw.metricsUrl}/readyz`)).status).toBe(200);
+    });
   });
 });

@@ -1,6 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { InferenceGatewayConfig, ModelId } from '@panal/tenant-config';
+import {
+  changedStartOnlyKeys,
+  contentSha256,
+  INFERENCE_GATEWAY_START_ONLY_KEYS,
+  inferenceGatewayConfigSchema,
+  watchConfigFile,
+  type InferenceGatewayConfig,
+  type ModelId,
+} from '@panal/tenant-config';
 import { KeyRing, readKeyFiles } from './key-ring';
 import { KeyVaultKeyHashes, KeyVaultThrottled } from './key-vault-hashes';
 import { GatewayMetrics } from './metrics';
@@ -28,6 +36,15 @@ export interface GatewayOptions {
   readonly env?: WorkloadIdentityEnv;
   /** Clock, for tests. @default Date.now */
   readonly now?: () => number;
+  /**
+   * The mounted configuration file to reload tenants, routes and upstream settings from
+   * (`INFERENCE_GATEWAY_LIVE_KEYS`). @default - none: the configuration given stays for the process's life
+   */
+  readonly configFile?: string;
+  /** SHA-256 of the bytes `config` was parsed from (metric `panal_gateway_config_info`; those bytes are not applied again). */
+  readonly configSha256?: string;
+  /** Pause between reads of `configFile`. @default 5000 */
+  readonly configPollMs?: number;
 }
 
 /** What the request path needs of a limiter, in memory ({@link TenantLimiter}) or shared ({@link SharedTenantLimiter}). */
@@ -42,9 +59,9 @@ interface Limiter {
  * `panal_gateway_shared_limits_available` with one log line per change says when they fell back to
  * 1/replicas of each limit in memory; without it, in-memory limiters as before.
  */
-function tenantLimiters(config: InferenceGatewayConfig, metrics: GatewayMetrics, now: () => number): { limiters: Map<string, Limiter>; ready: Promise<void>; close: () => void } {
+function tenantLimiters(config: InferenceGatewayConfig, metrics: GatewayMetrics, now: () => number): { limiterFor: (t: TenantLimits) => Limiter; ready: Promise<void>; close: () => void } {
   const shared = config.sharedLimits;
-  if (!shared) return { limiters: new Map(config.tenants.map((t) => [t.id, new TenantLimiter(t, now)])), ready: Promise.resolve(), close: () => {} };
+  if (!shared) return { limiterFor: (t) => new TenantLimiter(t, now), ready: Promise.resolve(), close: () => {} };
   let available: boolean | undefined;
   const report = (ok: boolean, reason?: string) => {
     if (ok === available) return;
@@ -54,10 +71,8 @@ function tenantLimiters(config: InferenceGatewayConfig, metrics: GatewayMetrics,
     else console.warn(`inference-gateway: shared limits unavailable (${reason ?? 'redis error'}); each replica now admits 1/${shared.fallbackReplicas} of every tenant limit from memory`);
   };
   const link = new RedisLink({ host: shared.redisHost, port: shared.redisPort, onState: report });
-  const limiters = new Map<string, Limiter>(
-    config.tenants.map((t: TenantLimits) => [t.id, new SharedTenantLimiter(t, () => link.current(), shared.fallbackReplicas, now, (ok, error) => report(ok, error?.message))]),
-  );
-  return { limiters, ready: link.start(), close: () => link.close() };
+  const limiterFor = (t: TenantLimits) => new SharedTenantLimiter(t, () => link.current(), shared.fallbackReplicas, now, (ok, error) => report(ok, error?.message));
+  return { limiterFor, ready: link.start(), close: () => link.close() };
 }
 
 /**
@@ -65,30 +80,41 @@ function tenantLimiters(config: InferenceGatewayConfig, metrics: GatewayMetrics,
  * first read is awaited; a failed read keeps the last set and is retried, after `Retry-After` on 429),
  * otherwise from the key files. `loaded()` is false until one read succeeded: the pod is not ready before.
  */
-async function keepKeysCurrent(config: InferenceGatewayConfig, keys: KeyRing, tenantIds: string[], metrics: GatewayMetrics, options: GatewayOptions): Promise<{ loaded: () => boolean; stop: () => void }> {
+async function keepKeysCurrent(
+  config: InferenceGatewayConfig,
+  keys: KeyRing,
+  tenantIds: () => string[],
+  metrics: GatewayMetrics,
+  options: GatewayOptions,
+): Promise<{ loaded: () => boolean; stop: () => void; tenantsChanged: () => void }> {
   let loaded = false;
   let lastMissing = '';
-  const apply = (byTenant: ReadonlyMap<string, readonly Buffer[]>) => {
-    const { loaded: count, missing } = keys.replace(byTenant);
+  const report = ({ loaded: count, missing }: { loaded: number; missing: string[] }) => {
     metrics.keys.set(count);
-    loaded = true;
     const text = missing.join(', ');
     if (text && text !== lastMissing) console.warn(`inference-gateway: no key for tenants ${text}; their requests get 401 until it appears`);
     lastMissing = text;
+  };
+  const apply = (byTenant: ReadonlyMap<string, readonly Buffer[]>) => {
+    report(keys.replace(byTenant));
+    loaded = true;
   };
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const vault = config.keyVault;
   if (!vault) {
-    const reload = () => apply(readKeyFiles(config.keysDir!, tenantIds));
+    const reload = () => apply(readKeyFiles(config.keysDir!, tenantIds()));
     reload();
     timer = setInterval(reload, options.keyReloadMs ?? 60_000);
     timer.unref();
-    return { loaded: () => loaded, stop: () => clearInterval(timer) };
+    // A reloaded tenant list: the files of new tenants are read now.
+    return { loaded: () => loaded, stop: () => clearInterval(timer), tenantsChanged: () => (keys.setTenants(tenantIds()), reload()) };
   }
   const source = new KeyVaultKeyHashes({ vaultUrl: vault.vaultUrl, secretPrefix: vault.secretPrefix, credential: new WorkloadIdentityCredential(options.env ?? process.env) });
   const everyMs = options.keyReloadMs ?? vault.refreshSeconds * 1000;
+  let refreshing = false;
   const refresh = async () => {
+    refreshing = true;
     let waitMs = everyMs;
     try {
       apply((await source.refresh()).byTenant);
@@ -98,12 +124,26 @@ async function keepKeysCurrent(config: InferenceGatewayConfig, keys: KeyRing, te
       metrics.keyReadFailures.inc({ reason: throttled ? 'throttled' : 'error' });
       console.warn(`inference-gateway: reading key hashes from ${vault.vaultUrl} failed (${(error as Error).message}); keeping the ${loaded ? 'last keys read' : 'empty key set: every request gets 401'}, next try in ${Math.round(waitMs / 1000)} s`);
     }
+    refreshing = false;
     if (stopped) return;
+    clearTimeout(timer);
     timer = setTimeout(() => void refresh(), waitMs);
     timer.unref();
   };
   await refresh();
-  return { loaded: () => loaded, stop: () => ((stopped = true), clearTimeout(timer)) };
+  return {
+    loaded: () => loaded,
+    stop: () => ((stopped = true), clearTimeout(timer)),
+    // A reloaded tenant list: the hashes already read apply to it now (a removed tenant's key stops
+    // working at once), and the vault is read again now rather than at the next period, so a new
+    // tenant whose secret Terraform just wrote does not wait `refreshSeconds` more.
+    tenantsChanged: () => {
+      report(keys.setTenants(tenantIds()));
+      if (refreshing || stopped) return;
+      clearTimeout(timer);
+      void refresh();
+    },
+  };
 }
 
 /** A running gateway. */
@@ -114,6 +154,8 @@ export interface RunningGateway {
   readonly metricsUrl: string;
   /** The live metrics. */
   readonly metrics: GatewayMetrics;
+  /** Reads `configFile` now and applies it if it changed and is valid (tests; a timer does it every `configPollMs`). */
+  checkConfig(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish. */
   close(): Promise<void>;
 }
@@ -159,19 +201,68 @@ function usageOf(obj: unknown): { prompt: number; completion: number } | undefin
 export async function startGateway(config: InferenceGatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const now = options.now ?? Date.now;
   const metrics = new GatewayMetrics();
-  const tenants = new Map(config.tenants.map((t) => [t.id, t]));
-  const { limiters, ready: limitsReady, close: closeLimits } = tenantLimiters(config, metrics, now);
+  // `config` keeps the start-only settings (ports, key source, Redis) for the process's life; `live`
+  // is the last good configuration read, swapped whole by a reload with the tenant table, limiters
+  // and key ring built from it (docs/adr/0022, Enmienda 2026-12-04). A request reads its tenant and
+  // limiter when it is authenticated and its route when it is routed, and keeps them until it ends.
+  let live = config;
+  let tenants = new Map(config.tenants.map((t) => [t.id, t]));
+  const { limiterFor, ready: limitsReady, close: closeLimits } = tenantLimiters(config, metrics, now);
   await limitsReady;
+  let limiters = new Map<string, Limiter>(config.tenants.map((t) => [t.id, limiterFor(t)]));
   const keys = new KeyRing([...tenants.keys()]);
-  const keyReader = await keepKeysCurrent(config, keys, [...tenants.keys()], metrics, options);
+  const keyReader = await keepKeysCurrent(config, keys, () => [...tenants.keys()], metrics, options);
   const inflight = new Set<ServerResponse>();
+  const loaded = (sha256: string) => {
+    metrics.configInfo.reset();
+    metrics.configInfo.set({ sha256 }, 1);
+    metrics.configLastReload.set(now() / 1000);
+  };
+  loaded(options.configSha256 ?? contentSha256(`${JSON.stringify(config, null, 2)}\n`));
+
+  /** Swaps in a valid configuration read from the file. Limiters of tenants whose limits did not change are kept (their counts go on). */
+  function reload(next: InferenceGatewayConfig, sha256: string): void {
+    const nextLimiters = new Map<string, Limiter>();
+    for (const t of next.tenants) {
+      const before = tenants.get(t.id);
+      const kept = before && JSON.stringify(before) === JSON.stringify(t) ? limiters.get(t.id) : undefined;
+      nextLimiters.set(t.id, kept ?? limiterFor(t));
+    }
+    const added = next.tenants.filter((t) => !tenants.has(t.id)).map((t) => t.id);
+    const ids = new Set(next.tenants.map((t) => t.id));
+    const removed = [...tenants.keys()].filter((id) => !ids.has(id));
+    const startOnly = changedStartOnlyKeys(INFERENCE_GATEWAY_START_ONLY_KEYS, config, next);
+    live = next;
+    tenants = new Map(next.tenants.map((t) => [t.id, t]));
+    limiters = nextLimiters;
+    keyReader.tenantsChanged();
+    loaded(sha256);
+    console.log(
+      `inference-gateway: configuration reloaded (${sha256.slice(0, 12)}): ${tenants.size} tenants` +
+        (added.length ? `, added ${added.join(', ')}` : '') +
+        (removed.length ? `, removed ${removed.join(', ')}` : '') +
+        (startOnly.length ? `; ${startOnly.join(', ')} changed but apply only at the next start (the pods roll for them)` : ''),
+    );
+  }
+  const watch = options.configFile
+    ? watchConfigFile({
+        path: options.configFile,
+        schema: inferenceGatewayConfigSchema,
+        loadedSha256: options.configSha256 ?? '',
+        intervalMs: options.configPollMs ?? 5000,
+        apply: reload,
+        onFailure: (reason) => metrics.configReloadFailures.inc({ reason }),
+        log: (line) => console.warn(`inference-gateway: ${line}`),
+      })
+    : undefined;
 
   /**
    * Routes one request to the model's pool. `onFirstByte` is called once, when the first byte of a
    * successful answer arrives (time to first token); it stays the caller's across a degraded fallback.
    */
-  async function proxy(req: IncomingMessage, res: ServerResponse, tenantId: string, model: ModelId, payload: Record<string, unknown>, onFirstByte: () => void): Promise<number> {
-    const route = config.models[model]!;
+  async function proxy(req: IncomingMessage, res: ServerResponse, tenantId: string, limiter: Limiter, model: ModelId, payload: Record<string, unknown>, onFirstByte: () => void): Promise<number> {
+    const { models, upstream: upstreamSettings } = live;
+    const route = models[model]!;
     const started = now();
     const deadline = started + route.coldStartBudgetSeconds * 1000;
     const abort = new AbortController();
@@ -184,8 +275,8 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
     for (;;) {
       const upstream = route.upstreams[attempt % route.upstreams.length]!;
       try {
-        const upstreamRes = await openUpstream(upstream, req.url!, 'POST', body, config.upstream.connectTimeoutMs, abort.signal);
-        return await relay(upstreamRes, res, tenantId, model, onFirstByte);
+        const upstreamRes = await openUpstream(upstream, req.url!, 'POST', body, upstreamSettings.connectTimeoutMs, abort.signal);
+        return await relay(upstreamRes, res, tenantId, limiter, model, upstreamSettings.idleTimeoutMs, onFirstByte);
       } catch (err) {
         if (!(err instanceof UpstreamUnavailable)) {
           if (abort.signal.aborted) return 499;
@@ -194,8 +285,8 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
         if (abort.signal.aborted) return 499; // the client left while we waited
         attempt++;
         metrics.retries.inc({ model, reason: err.reason });
-        const backoff = Math.min(config.upstream.retryBackoffMs * 2 ** (attempt - 1), config.upstream.retryBackoffMs * 8);
-        const canWait = route.coldStartBudgetSeconds > 0 ? now() + backoff < deadline : attempt < config.upstream.maxAttempts;
+        const backoff = Math.min(upstreamSettings.retryBackoffMs * 2 ** (attempt - 1), upstreamSettings.retryBackoffMs * 8);
+        const canWait = route.coldStartBudgetSeconds > 0 ? now() + backoff < deadline : attempt < upstreamSettings.maxAttempts;
         if (canWait) {
           await sleep(backoff, abort.signal);
           continue;
@@ -204,7 +295,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
           metrics.degraded.inc({ model, tenant: tenantId });
           res.setHeader('x-panal-degraded', 'true');
           res.setHeader('x-panal-requested-model', model);
-          return proxy(req, res, tenantId, route.degradedFallback, { ...payload, model: route.degradedFallback }, onFirstByte);
+          return proxy(req, res, tenantId, limiter, route.degradedFallback, { ...payload, model: route.degradedFallback }, onFirstByte);
         }
         const waited = ((now() - started) / 1000).toFixed(1);
         sendError(res, 503, 'model_unavailable', `model ${model} did not answer after ${attempt} attempts in ${waited}s (${err.message}); try again shortly`, { 'retry-after': '30' });
@@ -213,7 +304,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
     }
   }
 
-  function relay(upstreamRes: IncomingMessage, res: ServerResponse, tenantId: string, model: ModelId, onFirstByte: () => void): Promise<number> {
+  function relay(upstreamRes: IncomingMessage, res: ServerResponse, tenantId: string, limiter: Limiter, model: ModelId, idleTimeoutMs: number, onFirstByte: () => void): Promise<number> {
     return new Promise((resolveRelay) => {
       const status = upstreamRes.statusCode ?? 502;
       // Only successful answers time the first token: an error body arriving fast is not a fast answer.
@@ -224,7 +315,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
       let pending = '';
       const whole: Buffer[] = [];
       let usage: { prompt: number; completion: number } | undefined;
-      const idle = setTimeout(() => upstreamRes.destroy(new Error('upstream idle')), config.upstream.idleTimeoutMs);
+      const idle = setTimeout(() => upstreamRes.destroy(new Error('upstream idle')), idleTimeoutMs);
       upstreamRes.on('data', (chunk: Buffer) => {
         firstByte();
         idle.refresh();
@@ -258,7 +349,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
         if (usage) {
           metrics.tokens.inc({ model, tenant: tenantId, type: 'prompt' }, usage.prompt);
           metrics.tokens.inc({ model, tenant: tenantId, type: 'completion' }, usage.completion);
-          void limiters.get(tenantId)!.record(usage.prompt + usage.completion);
+          void limiter.record(usage.prompt + usage.completion);
         }
         resolveRelay(code);
       };
@@ -281,7 +372,14 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
       metrics.rejected.inc({ reason: 'unauthorized', tenant: '' });
       return sendError(res, 401, 'invalid_api_key', 'missing or unknown bearer key');
     }
-    const tenant = tenants.get(tenantId)!;
+    // What this request may do is read once, here: a reload while it runs does not change it.
+    const tenant = tenants.get(tenantId);
+    const limiter = limiters.get(tenantId);
+    const { models } = live;
+    if (!tenant || !limiter) {
+      metrics.rejected.inc({ reason: 'unauthorized', tenant: '' });
+      return sendError(res, 401, 'invalid_api_key', 'missing or unknown bearer key');
+    }
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' && path === '/v1/models') {
       const body = JSON.stringify({ object: 'list', data: tenant.models.map((id) => ({ id, object: 'model', owned_by: 'panal' })) });
@@ -301,7 +399,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
       return sendError(res, 400, 'invalid_body', 'the body must be a JSON object of at most 8 MiB');
     }
     const model = String(payload.model ?? '') as ModelId;
-    if (!(model in config.models)) {
+    if (!(model in models)) {
       metrics.rejected.inc({ reason: 'unknown_model', tenant: tenantId });
       return sendError(res, 404, 'model_not_found', `model "${model}" is not served; GET /v1/models lists yours`);
     }
@@ -309,7 +407,6 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
       metrics.rejected.inc({ reason: 'model_not_allowed', tenant: tenantId });
       return sendError(res, 403, 'model_not_allowed', `model "${model}" is not in the ${tenant.tier} tier; allowed: ${tenant.models.join(', ')}`);
     }
-    const limiter = limiters.get(tenantId)!;
     const verdict = await limiter.admit();
     if (verdict) {
       metrics.rejected.inc({ reason: verdict, tenant: tenantId });
@@ -327,7 +424,7 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
     };
     let status = 500;
     try {
-      status = await proxy(req, res, tenantId, model, payload, onFirstByte);
+      status = await proxy(req, res, tenantId, limiter, model, payload, onFirstByte);
     } finally {
       metrics.inflight.dec({ model });
       metrics.requests.inc({ code: String(status), model, tenant: tenantId });
@@ -373,8 +470,10 @@ export async function startGateway(config: InferenceGatewayConfig, options: Gate
     url: `http://${shown}:${apiPort}`,
     metricsUrl: `http://${shown}:${adminPort}`,
     metrics,
+    checkConfig: () => watch?.check() ?? Promise.resolve(),
     close: async () => {
       ready = false;
+      watch?.stop();
       keyReader.stop();
       closeLimits();
       // close() waits for every connection; idle keep-alive ones would hold it until they time out.
