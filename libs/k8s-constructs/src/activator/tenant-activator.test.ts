@@ -74,19 +74,34 @@ describe('TenantActivator', () => {
     ]);
   });
 
-  it('runs at least three replicas across zones with its token mounted, and rolls when the configuration changes', () => {
-    const deployment = (ts = tenants) => {
-      const chart = Testing.chart();
-      new TenantActivator(chart, 'A', { environment: TEST_ENVIRONMENT, tenants: ts });
-      return ofKind(Testing.synth(chart) as Obj[], 'Deployment')[0]!;
-    };
-    const d = deployment();
+  it('runs at least three replicas across zones with its token mounted', () => {
+    const d = ofKind(synth().objs, 'Deployment')[0]!;
     expect(d.spec.replicas).toBeUndefined();
     expect(d.spec.template.spec.automountServiceAccountToken).toBe(true);
     expect(d.spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
-    const hash = (x: Obj) => x.spec.template.metadata.annotations['panal.io/config-sha256'];
-    expect(hash(deployment(tenants.slice(1)))).not.toBe(hash(d));
     expect(ofKind(synth().objs, 'HorizontalPodAutoscaler')[0]!.spec).toMatchObject({ minReplicas: 3, maxReplicas: 12 });
+  });
+
+  it('does not roll its pods when a tenant is added, removed or changed (it reloads them), and does when a start-only setting changes', () => {
+    const render = (overrides: Partial<TenantActivatorProps> = {}) => {
+      const { objs } = synth(overrides);
+      return { template: ofKind(objs, 'Deployment')[0]!.spec.template, config: ofKind(objs, 'ConfigMap')[0]!.data['activator.json'] as string };
+    };
+    const before = render();
+    const onboarded = render({ tenants: [...tenants, testTenant('epsilon', 'standard')] });
+    const offboarded = render({ tenants: tenants.slice(1) });
+    const retuned = render({ tenants: tenants.map((t) => (t.id === 'beta' ? { ...t, hostnames: ['otro.beta.example.com'], dormantAfterIdleMinutes: 5 } : t)), holdSeconds: 20 });
+    for (const after of [onboarded, offboarded, retuned]) {
+      // The ConfigMap changed, the pod template did not: no rollout.
+      expect(after.config).not.toBe(before.config);
+      expect(after.template).toEqual(before.template);
+    }
+    const annotation = (r: ReturnType<typeof render>) => r.template.metadata.annotations['panal.io/config-sha256'];
+    expect(annotation(before)).toMatch(/^[a-f0-9]{64}$/);
+    // The sleep pass period is bound at start: a new one rolls the pods.
+    const slower = render({ sleepCheckSeconds: 120 });
+    expect(annotation(slower)).not.toBe(annotation(before));
+    expect(render({ sleepCheckSeconds: 60 }).template).toEqual(before.template);
   });
 
   it('refuses fewer than three replicas and a namespace that is a tenant namespace', () => {

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { deriveTenantActivatorConfig, type Environment, type Tenant, type TenantActivatorConfig } from '@panal/tenant-config';
+import { deriveTenantActivatorConfig, startOnlySettingsSha256, tenantActivatorStartOnlySettings, type Environment, type Tenant, type TenantActivatorConfig } from '@panal/tenant-config';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { ReplicatedHttpService } from '../common/replicated-http-service';
@@ -26,6 +25,8 @@ export interface TenantActivatorProps {
   readonly replicas?: { readonly min: number; readonly max: number };
   /** Longest a request is held while its tenant wakes before the self-reloading page. @default 25 (the config's default) */
   readonly holdSeconds?: number;
+  /** Seconds between the passes that put idle tenants to sleep; bound at start, so a change rolls the pods. @default 60 (the config's default) */
+  readonly sleepCheckSeconds?: number;
 }
 
 /** File name of the configuration inside its ConfigMap and mount. */
@@ -70,6 +71,7 @@ export class TenantActivator extends Construct {
         { deployment: TenantWorkloads.redis.name, wakeReplicas: 1 },
       ],
       ...(props.holdSeconds !== undefined ? { holdSeconds: props.holdSeconds } : {}),
+      ...(props.sleepCheckSeconds !== undefined ? { sleepCheckSeconds: props.sleepCheckSeconds } : {}),
     });
     const configJson = `${JSON.stringify(this.config, null, 2)}\n`;
     const name = ref.service;
@@ -128,8 +130,11 @@ export class TenantActivator extends Construct {
         template: {
           metadata: {
             labels,
-            // A new configuration (tenant added, hostname changed) rolls the pods.
-            annotations: { 'panal.io/config-sha256': createHash('sha256').update(configJson).digest('hex') },
+            // Only the settings bound at start (ports, timer periods) roll the pods. The tenant table and
+            // the other live settings are reloaded from the mounted file (the kubelet updates it in
+            // place, which a subPath mount would not): onboarding a tenant restarts no replica and
+            // closes no websocket of the other tenants (docs/adr/0022, Enmienda 2026-12-04).
+            annotations: { 'panal.io/config-sha256': startOnlySettingsSha256(tenantActivatorStartOnlySettings(this.config)) },
           },
           spec: {
             serviceAccountName: name,

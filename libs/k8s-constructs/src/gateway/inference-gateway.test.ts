@@ -82,6 +82,31 @@ describe('InferenceGateway', () => {
     expect(JSON.parse(synth({ premiumDegradedFallback: 'llama3:8b' }).gw.configJson).models['llama3:70b'].degradedFallback).toBe('llama3:8b');
   });
 
+  it('does not roll its pods when tenants, tiers or routes change (it reloads them), and does when a start-only setting changes', () => {
+    const render = (overrides: Partial<InferenceGatewayProps> = {}) => {
+      const { manifest, gw } = synth(overrides);
+      return { template: manifest.find((o) => o.kind === 'Deployment').spec.template, config: gw.configJson };
+    };
+    const before = render();
+    const live = [
+      render({ tenants: [...tenants, testTenant('delta', 'premium')] }),
+      render({ tenants: tenants.slice(1) }),
+      render({ tenants: tenants.map((t) => (t.id === 'alpha' ? testTenant('alpha', 'premium') : t)) }),
+      render({ premiumColdStartBudgetSeconds: 600, premiumDegradedFallback: 'llama3:8b' }),
+    ];
+    for (const after of live) {
+      // The ConfigMap changed, the pod template did not: no rollout.
+      expect(after.config).not.toBe(before.config);
+      expect(after.template).toEqual(before.template);
+    }
+    const annotation = (r: ReturnType<typeof render>) => r.template.metadata.annotations['panal.io/config-sha256'];
+    expect(annotation(before)).toMatch(/^[a-f0-9]{64}$/);
+    // The key source and the Redis link are built at start: changing them rolls the pods.
+    for (const startOnly of [render({ keyRefreshSeconds: 30 }), render({ replicas: { min: 4, max: 12 } }), render({ sharedLimits: false })]) {
+      expect(annotation(startOnly)).not.toBe(annotation(before));
+    }
+  });
+
   it('fails with fewer than 3 replicas', () => {
     expect(() => synth({ replicas: { min: 2, max: 4 } })).toThrow('replicas.min must be at least 3 (one per zone), but 2 was provided');
   });

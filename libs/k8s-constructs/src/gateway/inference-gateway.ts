@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
 import {
   DEFAULT_PREMIUM_COLD_START_BUDGET_SECONDS,
   deriveInferenceGatewayConfig,
   GATEWAY_KEY_HASH_SECRET_PREFIX,
   gatewayKeysVaultName,
+  inferenceGatewayStartOnlySettings,
   OLLAMA_PORT,
+  startOnlySettingsSha256,
   type Environment,
   type ModelId,
   type Tenant,
@@ -116,8 +117,11 @@ export class InferenceGateway extends Construct {
         template: {
           metadata: {
             labels: { ...labels, 'azure.workload.identity/use': 'true' },
-            // A new configuration (tenant added, tier changed) rolls the pods.
-            annotations: { 'panal.io/config-sha256': createHash('sha256').update(this.configJson).digest('hex') },
+            // Only the settings bound at start (ports, key source, Redis) roll the pods. Tenants, limits,
+            // allowlists and routes are reloaded from the mounted file (the kubelet updates it in place,
+            // which a subPath mount would not): onboarding a tenant or changing a tier restarts no
+            // replica and cuts no stream in flight (docs/adr/0022, Enmienda 2026-12-04).
+            annotations: { 'panal.io/config-sha256': startOnlySettingsSha256(inferenceGatewayStartOnlySettings(config)) },
           },
           spec: {
             serviceAccountName: name,
