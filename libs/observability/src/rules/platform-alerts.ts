@@ -78,6 +78,17 @@ kube_deployment_spec_replicas{namespace=~"tenant-.+", deployment="open-webui"} >
       description: 'All tenant traffic goes through the activator (docs/adr/0022-inquilinos-dormidos-y-activador.md); with fewer than 2 ready replicas one more failure takes every tenant down. Check its pods in the activator namespace.',
     },
     {
+      // The activator rereads its mounted ConfigMap every 5 s and counts each check that found a change it
+      // could not apply: a rate above zero for 10 min is a bad file that nobody fixed, not a half-written one.
+      alert: 'TenantActivatorConfigReloadFailing',
+      expr: 'sum by (pod) (increase(panal_activator_config_reload_failures_total[5m])) > 0',
+      for: '10m',
+      severity: 'ticket',
+      summary: 'Activator replica {{ $labels.pod }} cannot apply its configuration file: it serves the last good tenant table',
+      description:
+        'The replica keeps routing the tenants of the last configuration it could load, so current tenants work, but tenants onboarded since get 404 and removed ones are still routed (docs/adr/0022-inquilinos-dormidos-y-activador.md, Enmienda 2026-12-04). Its log says why once per bad content (reason="invalid": schema or a hostname claimed twice; reason="unreadable": the mount). Compare panal_activator_config_info across replicas.',
+    },
+    {
       alert: 'ZoneLosingNodes',
       expr: 'zone:kube_node_not_ready:ratio > 0.3',
       for: '5m',
@@ -125,6 +136,16 @@ and on ()
       severity: 'ticket',
       summary: 'Gateway replica {{ $labels.pod }} cannot read the tenant key hashes from Key Vault',
       description: 'The replica keeps the last key hashes it read, so current tenants still work, but new tenants and rotated keys get 401 until a read succeeds. reason="throttled" is Key Vault 429 (docs/runbooks/limitacion-key-vault.md); reason="error" is usually the workload identity or the network policy to the vault private endpoint and Entra ID.',
+    },
+    {
+      // Same signal as TenantActivatorConfigReloadFailing: a check every 5 s, counted while it fails.
+      alert: 'InferenceGatewayConfigReloadFailing',
+      expr: 'sum by (pod) (increase(panal_gateway_config_reload_failures_total[5m])) > 0',
+      for: '10m',
+      severity: 'ticket',
+      summary: 'Gateway replica {{ $labels.pod }} cannot apply its configuration file: it serves the last good tenants and limits',
+      description:
+        'The replica keeps the tenants, limits and routes of the last configuration it could load, so current tenants work, but tenants onboarded since get 401, removed ones are still accepted and tier changes do not apply (docs/adr/0022-inquilinos-dormidos-y-activador.md, Enmienda 2026-12-04). Its log says why once per bad content. Compare panal_gateway_config_info across replicas.',
     },
     {
       alert: 'GatewaySharedLimitsUnavailable',
