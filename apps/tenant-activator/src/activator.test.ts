@@ -296,10 +296,12 @@ describe('tenant activator (Kubernetes API: in-memory stand-in)', () => {
     await a.sleepPass();
     expect(kube.scaleCalls()).toHaveLength(0);
     kube.addDeployment(NS, 'open-webui', 2, 2, {}, new Date(Date.now() - 5000));
-    await until('cache sees the old Deployment', () => true);
-    await sleep(50);
-    await a.sleepPass();
-    expect(replicas('open-webui')).toBe(0);
+    // The replaced Deployment reaches the activator's cache through the watch: until it has, a pass
+    // still sees the fresh one. A pass that never sleeps it (creation time ignored) times out.
+    await until('a sleep pass on the Deployment created long ago', async () => {
+      await a.sleepPass();
+      return replicas('open-webui') === 0;
+    });
   });
 
   it('loses a sleep to a concurrent activity write (409 on the resourceVersion): the tenant stays awake', async () => {
