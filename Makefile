@@ -75,7 +75,7 @@ affected: $(NODE_STAMP) ## What a pull request runs (.github/workflows/ci.yml): 
 	git diff --exit-code -- dist/manifests dist/terraform dist/dashboards
 	test -z "$$(git status --porcelain -- dist/manifests dist/terraform dist/dashboards)"
 
-bench: $(NODE_STAMP) ## Print synth/validate figures for 500 generated tenants (see docs/benchmarks.md)
+bench: $(NODE_STAMP) ## Print synth/validate figures for 500 generated tenants and time one tenant PR (make affected) with an empty and a warm nx cache (see docs/benchmarks.md)
 	$(TSX) tools/bench/bench-tenants.ts
 
 bench-sim: $(NODE_STAMP) ## Scale scenario of the simulated AKS: TENANTS tenants (default 300) applied, time to converge, nodes per pool (see docs/benchmarks.md)
