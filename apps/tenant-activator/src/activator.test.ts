@@ -292,10 +292,11 @@ describe('tenant activator (Kubernetes API: in-memory stand-in)', () => {
   it('uses the creation time when the annotation is absent', async () => {
     kube.addDeployment(NS, 'open-webui', 2, 2, {}, new Date());
     kube.addDeployment(NS, 'redis', 1, 1);
-    const a = await start({}, { minuteMs: 1000 });
+    // One idle minute is 10 s here: a loaded machine may take more than a second to start the activator.
+    const a = await start({}, { minuteMs: 10_000 });
     await a.sleepPass();
     expect(kube.scaleCalls()).toHaveLength(0);
-    kube.addDeployment(NS, 'open-webui', 2, 2, {}, new Date(Date.now() - 5000));
+    kube.addDeployment(NS, 'open-webui', 2, 2, {}, new Date(Date.now() - 60_000));
     // The replaced Deployment reaches the activator's cache through the watch: until it has, a pass
     // still sees the fresh one. A pass that never sleeps it (creation time ignored) times out.
     await until('a sleep pass on the Deployment created long ago', async () => {
