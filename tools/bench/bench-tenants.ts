@@ -6,7 +6,7 @@
  *   tsx tools/bench/bench-tenants.ts 1000
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { addBenchTenant, benchTenantId, generateBenchRepo } from './generate-tenants';
@@ -38,8 +38,13 @@ console.log(`load average at start: ${load()}`);
 const work = mkdtempSync(join(tmpdir(), 'panal-bench-'));
 try {
   execFileSync('git', ['clone', '--quiet', '--no-hardlinks', repoRoot, work]);
-  symlinkSync(join(repoRoot, 'node_modules'), join(work, 'node_modules'));
-  // The symlink is neither committed by `git add -A` below nor an untracked change (.gitignore has node_modules/, a directory).
+  // This repository's installed packages, except the workspace's own (@panal/*): npm links those to
+  // its folders, and a plain symlink of node_modules would have the clone render with this working
+  // tree's libraries (whatever is being edited here) instead of the clone's.
+  mkdirSync(join(work, 'node_modules/@panal'), { recursive: true });
+  for (const entry of readdirSync(join(repoRoot, 'node_modules'))) if (entry !== '@panal') symlinkSync(join(repoRoot, 'node_modules', entry), join(work, 'node_modules', entry));
+  for (const pkg of readdirSync(join(repoRoot, 'node_modules/@panal'))) symlinkSync(readlinkSync(join(repoRoot, 'node_modules/@panal', pkg)), join(work, 'node_modules/@panal', pkg));
+  // Neither committed by `git add -A` below nor an untracked change for the isolation scope.
   writeFileSync(join(work, '.git/info/exclude'), 'node_modules\n', { flag: 'a' });
   rmSync(join(work, 'apps/tenants/tenants'), { recursive: true });
   generateBenchRepo(repoRoot, work, count);
