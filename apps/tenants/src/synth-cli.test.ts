@@ -56,6 +56,7 @@ describe('tenants synth command', () => {
 
   it('adds a tenant folder to dist when a tenant is onboarded, and removes it when offboarded', () => {
     const root = scratchRepo();
+    const committed = readdirSync(join(root, 'dist/manifests/tenants')).sort();
     mkdirSync(join(root, 'apps/tenants/tenants/newco'));
     writeFileSync(join(root, 'apps/tenants/tenants/newco/tenant.yaml'), validTenantYaml('newco'));
     expect(synth(root).status).toBe(0);
@@ -74,7 +75,7 @@ describe('tenants synth command', () => {
     // WHEN the folder is removed again, its rendered folder goes with it (Argo CD keeps the live objects).
     rmSync(join(root, 'apps/tenants/tenants/newco'), { recursive: true });
     expect(synth(root).status).toBe(0);
-    expect(readdirSync(join(root, 'dist/manifests/tenants')).sort()).toEqual(['acme', 'globex', 'initech']);
+    expect(readdirSync(join(root, 'dist/manifests/tenants')).sort()).toEqual(committed);
   });
 
   it('--check fails on stale output without writing, and passes on fresh output', () => {
