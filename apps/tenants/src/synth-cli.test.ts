@@ -8,6 +8,8 @@ import { validTenantYaml } from '@panal/tenant-config';
 const repoRoot = resolve(__dirname, '../../..');
 const tsx = join(repoRoot, 'node_modules/.bin/tsx');
 const main = join(repoRoot, 'apps/tenants/src/main.ts');
+/** A tenant id the committed catalogue does not hold yet (the catalogue is the customer's, any name may be taken). */
+const NEW_TENANT = ['newco', 'newco-b', 'newco-c', 'newco-d'].find((id) => !readdirSync(join(repoRoot, 'apps/tenants/tenants')).includes(id))!;
 
 /** A scratch repository: the example environment and tenants, and the committed output. */
 function scratchRepo(): string {
@@ -42,14 +44,14 @@ describe('tenants synth command', () => {
     const root = scratchRepo();
     const before = snapshotTree(join(root, 'dist'));
     writeFileSync(join(root, 'apps/tenants/tenants/acme/tenant.yaml'), validTenantYaml('acme', { quota: '\n  cpuCores: 64' }));
-    mkdirSync(join(root, 'apps/tenants/tenants/newco'));
-    writeFileSync(join(root, 'apps/tenants/tenants/newco/tenant.yaml'), validTenantYaml('newco', { tier: 'gold' }));
+    mkdirSync(join(root, `apps/tenants/tenants/${NEW_TENANT}`));
+    writeFileSync(join(root, `apps/tenants/tenants/${NEW_TENANT}/tenant.yaml`), validTenantYaml(NEW_TENANT, { tier: 'gold' }));
     // WHEN synthesizing
     const run = synth(root);
     // THEN it fails, says what and where, and dist is byte-identical
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('apps/tenants/tenants/acme/tenant.yaml: field "quota.cpuCores": must be at most 8 for tier "standard" (got 64)');
-    expect(run.stderr).toContain('apps/tenants/tenants/newco/tenant.yaml: field "tier": must be one of: standard, premium (got "gold")');
+    expect(run.stderr).toContain(`apps/tenants/tenants/${NEW_TENANT}/tenant.yaml: field "tier": must be one of: standard, premium (got "gold")`);
     expect(run.stderr).toContain('nothing was written');
     expect(snapshotTree(join(root, 'dist'))).toEqual(before);
   });
@@ -57,13 +59,13 @@ describe('tenants synth command', () => {
   it('adds a tenant folder to dist when a tenant is onboarded, and removes it when offboarded', () => {
     const root = scratchRepo();
     const committed = readdirSync(join(root, 'dist/manifests/tenants')).sort();
-    mkdirSync(join(root, 'apps/tenants/tenants/newco'));
-    writeFileSync(join(root, 'apps/tenants/tenants/newco/tenant.yaml'), validTenantYaml('newco'));
+    mkdirSync(join(root, `apps/tenants/tenants/${NEW_TENANT}`));
+    writeFileSync(join(root, `apps/tenants/tenants/${NEW_TENANT}/tenant.yaml`), validTenantYaml(NEW_TENANT));
     expect(synth(root).status).toBe(0);
-    // No identity yet for newco in the example environment: guard rails only, workloads wait.
-    expect(readdirSync(join(root, 'dist/manifests/tenants/newco')).sort()).toEqual([
+    // No identity yet for the new tenant in the example environment: guard rails only, workloads wait.
+    expect(readdirSync(join(root, `dist/manifests/tenants/${NEW_TENANT}`)).sort()).toEqual([
       'limitrange-tenant-limits.yaml',
-      'namespace-tenant-newco.yaml',
+      `namespace-tenant-${NEW_TENANT}.yaml`,
       'networkpolicy-allow-dns-egress.yaml',
       'networkpolicy-default-deny-all.yaml',
       'networkpolicy-open-webui-egress.yaml',
@@ -73,7 +75,7 @@ describe('tenants synth command', () => {
     ]);
     expect(snapshotTree(join(root, 'dist/manifests/tenants/acme'))).toEqual(snapshotTree(join(repoRoot, 'dist/manifests/tenants/acme')));
     // WHEN the folder is removed again, its rendered folder goes with it (Argo CD keeps the live objects).
-    rmSync(join(root, 'apps/tenants/tenants/newco'), { recursive: true });
+    rmSync(join(root, `apps/tenants/tenants/${NEW_TENANT}`), { recursive: true });
     expect(synth(root).status).toBe(0);
     expect(readdirSync(join(root, 'dist/manifests/tenants')).sort()).toEqual(committed);
   });
