@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const repoRoot = resolve(__dirname, '../..');
@@ -23,7 +24,8 @@ function tasksSelectedBy(targets: string[], ...files: string[]): string[] {
     env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
   });
   expect(run.status, run.stderr).toBe(0);
-  return [...new Set([...run.stdout.matchAll(/^ {4}([a-z-]+:[a-z]+)$/gm)].map((m) => m[1]!))].sort();
+  // Under CI nx colours its output even into a pipe: the task names are read without the escapes.
+  return [...new Set([...stripVTControlCharacters(run.stdout).matchAll(/^ {4}([a-z-]+:[a-z]+)$/gm)].map((m) => m[1]!))].sort();
 }
 
 describe('nx affected tasks (docs/adr/0024-que-comprueba-un-pr-de-inquilino.md)', () => {
