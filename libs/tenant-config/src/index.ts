@@ -10,6 +10,7 @@ export * from './tiers';
 export * from './secrets';
 export * from './json-schema';
 export * from './testing/tenant-fixtures';
+export * from './testing/reference-catalogue';
 export * from './models';
 export * from './inference-gateway-config';
 export * from './db-bootstrap-sql';
