@@ -48,12 +48,6 @@ try {
   writeFileSync(join(work, '.git/info/exclude'), 'node_modules\n', { flag: 'a' });
   rmSync(join(work, 'apps/tenants/tenants'), { recursive: true });
   generateBenchRepo(repoRoot, work, count);
-  // generateBenchRepo writes only the tenants' clientIds; the platform's own identities (gateway, seeder,
-  // KEDA, collector, db-bootstrap, edge, cert-manager) are put back, or the clone renders a different
-  // platform (no gateway egress to Key Vault, no federated ServiceAccounts) and its tests fail for that.
-  const identities = join(work, 'environments/example/tenant-identities.yaml');
-  const platformIds = /^platformClientIds:\n(?: {2}.*\n)*/m.exec(readFileSync(join(repoRoot, 'environments/example/tenant-identities.yaml'), 'utf8'))?.[0];
-  if (platformIds && !readFileSync(identities, 'utf8').includes('platformClientIds:')) writeFileSync(identities, platformIds, { flag: 'a' });
   // dev's PostgreSQL is sized for 50 tenants and prod's for 1,000, and the tenants stack refuses
   // more, while every tenant folder goes to both environments: in the clone only, both get the D8ds_v5
   // SKU and room for the N + 1 tenants of the run, so that platform-infra can synthesize them at all
